@@ -1,0 +1,60 @@
+"""Plain data passed between the stages: cards, diagnostics and parse results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+Markup = Literal["markdown", "plain"]
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """A problem found in a source, located at ``path:line[:col]``."""
+
+    path: str
+    line: int
+    severity: Severity
+    rule: str
+    message: str
+    col: int | None = None
+
+    def format(self) -> str:
+        """Render as ``path:line[:col]: severity: message [rule]``."""
+        where = f"{self.path}:{self.line}" + (f":{self.col}" if self.col else "")
+        return f"{where}: {self.severity}: {self.message} [{self.rule}]"
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        """Order by file, line, column, rule."""
+        return (self.path, self.line, self.col or 0, self.rule)
+
+
+@dataclass(frozen=True)
+class Card:
+    """One question/answer pair as written in a source file.
+
+    ``front`` and ``back`` hold the author's text (Markdown, or plain text when
+    ``markup == "plain"``); ``line``/``end_line`` are the 1-based span of the card
+    in ``source``; ``context`` holds the enclosing section titles, outermost first.
+    """
+
+    front: str
+    back: str
+    line: int
+    end_line: int = 0
+    source: str = ""
+    context: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    deck: str = ""
+    markup: Markup = "markdown"
+    key: str = ""
+
+
+@dataclass
+class ParseResult:
+    """What a parser returns: the cards, the diagnostics and the document title."""
+
+    cards: list[Card] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    title: str | None = None
