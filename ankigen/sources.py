@@ -1,0 +1,108 @@
+"""Find source files, read them robustly and detect their note format from content."""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ankigen.model import Diagnostic
+
+SOURCE_SUFFIXES = (".md", ".markdown", ".txt")
+_SNIFF_BYTES = 8192
+
+_QUESTION_LINE = re.compile(r"^[ \t]*(?:>[ \t]*)*Q:", re.MULTILINE)
+_ANSWER_LINE = re.compile(r"^[ \t]*(?:>[ \t]*)*A:", re.MULTILINE)
+_HEADING_LINE = re.compile(r"^#{1,6}[ \t]", re.MULTILINE)
+_NUMBERED_QUESTION = re.compile(r"^[ \t]*\d+[.)][ \t]+\S")
+_RULE = re.compile(r"^-{2,}[ \t]*$")
+
+
+@dataclass
+class SourceText:
+    """A decoded source: its text (``\\n`` line endings, no BOM) or ``None`` if unusable."""
+
+    path: str
+    text: str | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def display_path(path: Path) -> str:
+    """The POSIX path relative to the working directory when possible."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def find_sources(paths: Iterable[Path]) -> list[Path]:
+    """Expand files and directories (recursively) into a sorted list of note files."""
+    found: set[Path] = set()
+    for path in paths:
+        if path.is_dir():
+            found.update(
+                p for p in path.rglob("*")
+                if p.is_file() and p.suffix.lower() in SOURCE_SUFFIXES
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+        else:
+            found.add(path)
+    return sorted(found)
+
+
+def decode(data: bytes, path: str) -> SourceText:
+    """Decode bytes: UTF-8 (with or without BOM), UTF-16 with BOM, else cp1252 with a warning."""
+    diagnostics: list[Diagnostic] = []
+    if data.startswith(codecs.BOM_UTF8):
+        text = data[len(codecs.BOM_UTF8):].decode("utf-8", errors="replace")
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = data.decode("utf-16", errors="replace")
+    else:
+        if b"\x00" in data[:_SNIFF_BYTES]:
+            return SourceText(path, None, [Diagnostic(
+                path, 1, "error", "binary-file", "binary file, not notes")])
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            text = data.decode("cp1252", errors="replace")
+            diagnostics.append(Diagnostic(
+                path, line, "warning", "encoding",
+                "not valid UTF-8; decoded as Windows-1252 (cp1252); save the file as UTF-8"))
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        return SourceText(path, None, diagnostics + [Diagnostic(
+            path, 1, "warning", "empty-file", "empty file, no cards")])
+    return SourceText(path, text, diagnostics)
+
+
+def read_source(path: Path) -> SourceText:
+    """Read and decode one source file; problems become diagnostics, never exceptions."""
+    shown = display_path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return SourceText(shown, None, [Diagnostic(
+            shown, 1, "error", "read-error", f"cannot read file: {exc.strerror or exc}")])
+    return decode(data, shown)
+
+
+def detect_format(text: str) -> str:
+    """Guess the note format of ``text``: ``qa``, ``questionnaire`` or ``markdown``."""
+    if _count_questionnaire_items(text) >= 2:
+        return "questionnaire"
+    questions = len(_QUESTION_LINE.findall(text))
+    if questions and _ANSWER_LINE.search(text) and 2 * questions >= len(_HEADING_LINE.findall(text)):
+        return "qa"
+    return "markdown"
+
+
+def _count_questionnaire_items(text: str) -> int:
+    """Count ``---`` / ``N. question`` / ``---`` triples (blank lines allowed around the question)."""
+    lines = [line for line in text.split("\n") if line.strip()]
+    return sum(
+        1 for before, line, after in zip(lines, lines[1:], lines[2:])
+        if _RULE.match(before) and _NUMBERED_QUESTION.match(line) and _RULE.match(after)
+    )
