@@ -36,13 +36,16 @@ class Card:
 
     ``front`` and ``back`` hold the author's text (Markdown, or plain text when
     ``markup == "plain"``); ``line``/``end_line`` are the 1-based span of the card
-    in ``source``; ``context`` holds the enclosing section titles, outermost first.
+    in ``source``; ``back_line`` is the line where ``back`` starts (so a problem at
+    offset *n* inside ``back`` is at ``back_line + n``); ``context`` holds the
+    enclosing section titles, outermost first.
     """
 
     front: str
     back: str
     line: int
     end_line: int = 0
+    back_line: int = 0
     source: str = ""
     context: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
@@ -53,8 +56,9 @@ class Card:
 
 @dataclass
 class ParseResult:
-    """What a parser returns: the cards, the diagnostics and the document title."""
+    """What a parser returns: cards, diagnostics, the document title and how many questions it skipped."""
 
     cards: list[Card] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     title: str | None = None
+    skipped: int = 0
