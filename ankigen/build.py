@@ -1,0 +1,228 @@
+"""The library's entry point: sources → parse → render → package, returning plain results."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ankigen import lint, package
+from ankigen.config import Config
+from ankigen.model import Card, Diagnostic
+from ankigen.parsers import PARSERS
+from ankigen.render import NOTE_CSS, RenderedCard, Renderer
+from ankigen.sources import detect_format, display_path, find_sources, read_source
+
+DEFAULT_SOURCES = (Path("seeds"),)
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A note file to read; ``root`` is the tree its media must stay inside."""
+
+    path: Path
+    root: Path
+    explicit: bool = False
+
+
+@dataclass
+class BuiltCard:
+    """A card with its deck, tags and GUID assigned and its HTML rendered."""
+
+    card: Card
+    guid: str
+    html: RenderedCard
+
+
+@dataclass
+class Deck:
+    """One deck's cards and everything ankigen has to say about its sources."""
+
+    name: str
+    files: list[Path] = field(default_factory=list)
+    cards: list[BuiltCard] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    skipped: int = 0
+
+    @property
+    def errors(self) -> int:
+        """How many diagnostics are errors (a deck with errors is not written)."""
+        return sum(d.severity == "error" for d in self.diagnostics)
+
+    @property
+    def warnings(self) -> int:
+        """How many diagnostics are warnings."""
+        return sum(d.severity == "warning" for d in self.diagnostics)
+
+
+@dataclass
+class DeckResult:
+    """What ``build`` did with one deck: the file written (``None`` if not written)."""
+
+    deck: Deck
+    path: Path | None
+    failure: str = ""
+
+
+@dataclass
+class Collected:
+    """Every deck found in the sources, plus diagnostics that belong to no deck."""
+
+    decks: list[Deck]
+    diagnostics: list[Diagnostic]
+
+    def all_diagnostics(self) -> list[Diagnostic]:
+        """Every diagnostic, sorted by file and line."""
+        found = list(self.diagnostics)
+        for deck in self.decks:
+            found.extend(deck.diagnostics)
+        return sorted(set(found), key=Diagnostic.sort_key)
+
+
+def source_files(sources: Sequence[Path], config: Config) -> list[SourceFile]:
+    """The files to read: ``sources`` (files or folders), else the config's globs, else ``seeds/``."""
+    if not sources and config.decks:
+        found: dict[Path, SourceFile] = {}
+        for spec in config.decks:
+            for pattern in spec.sources:
+                for path in sorted(config.root.glob(pattern)):
+                    if path.is_file():
+                        found.setdefault(path.resolve(), SourceFile(path, config.root, explicit=True))
+        return list(found.values())
+    files: list[SourceFile] = []
+    for given in sources or DEFAULT_SOURCES:
+        root = given if given.is_dir() else given.parent
+        files.extend(SourceFile(path, root, explicit=not given.is_dir()) for path in find_sources([given]))
+    return files
+
+
+def collect(
+    sources: Sequence[Path],
+    config: Config,
+    note_format: str = "auto",
+    deck_name: str | None = None,
+) -> Collected:
+    """Read, parse, lint and render every source; group the cards into decks."""
+    decks: dict[str, Deck] = {}
+    stray: list[Diagnostic] = []
+    roots: dict[str, Path] = {}
+    for source in source_files(sources, config):
+        text = read_source(source.path)
+        diagnostics = [_downgrade(d) if not source.explicit else d for d in text.diagnostics]
+        spec = config.deck_for(source.path)
+        if text.text is None:
+            if source.explicit:
+                name = _clean_deck_name(deck_name or (spec.name if spec else source.path.stem))
+                deck = decks.setdefault(name, Deck(name))
+                deck.files.append(source.path)
+                deck.diagnostics.extend(diagnostics)
+            else:
+                stray.extend(diagnostics)
+            continue
+        fmt = note_format if note_format != "auto" else (spec.format if spec else "auto")
+        if fmt == "auto":
+            fmt = detect_format(text.text)
+        result = PARSERS[fmt](text.text, text.path)
+        name = deck_name or (spec.name if spec else None) or result.title or source.path.stem
+        name = _clean_deck_name(name)
+        deck = decks.setdefault(name, Deck(name))
+        deck.files.append(source.path)
+        deck.diagnostics.extend(diagnostics + result.diagnostics)
+        deck.skipped += result.skipped
+        extra_tags = spec.tags if spec else ()
+        for card in result.cards:
+            tags = tuple(dict.fromkeys((*extra_tags, *card.tags, *_context_tag(card.context))))
+            deck.cards.append(
+                BuiltCard(dataclasses.replace(card, deck=name, tags=tags), "", RenderedCard("", "", ""))
+            )
+            roots[text.path] = source.root
+    for deck in decks.values():
+        _assign_guids(deck)
+        _render(deck, roots)
+    return Collected(list(decks.values()), stray)
+
+
+def build(collected: Collected, output: Path) -> Iterator[DeckResult]:
+    """Write one ``.apkg`` per deck without errors into ``output``; yield what happened to each."""
+    for deck in collected.decks:
+        if deck.errors:
+            yield DeckResult(deck, None, "not written: the sources have errors")
+            continue
+        target = output / f"{package.slug(deck.name)}.apkg"
+        config_files = [p for p in (Path("ankigen.toml"), Path("pyproject.toml")) if p.is_file()]
+        mtime = package.deck_mtime([*deck.files, *config_files])
+        media = {m.name: m.path for built in deck.cards for m in built.html.media}
+        try:
+            output.mkdir(parents=True, exist_ok=True)
+            package.write_apkg(target, deck.name, _note_fields(deck), media.items(), mtime, NOTE_CSS)
+        except OSError as exc:
+            yield DeckResult(deck, None, f"cannot write {display_path(target)}: {exc.strerror or exc}")
+            continue
+        yield DeckResult(deck, target)
+
+
+def _note_fields(deck: Deck) -> Iterator[package.NoteFields]:
+    for built in deck.cards:
+        card = built.card
+        yield package.NoteFields(
+            guid=built.guid,
+            front=built.html.front_html,
+            back=built.html.back_html,
+            context=built.html.context_html,
+            source=f"{card.source}:{card.line}",
+            tags=card.tags,
+        )
+
+
+def _assign_guids(deck: Deck) -> None:
+    """GUIDs from deck + normalised question; repeated questions get an occurrence number and a warning."""
+    first_line: dict[str, Card] = {}
+    seen: dict[str, int] = {}
+    for built in deck.cards:
+        key = package.question_key(built.card.front)
+        seen[key] = seen.get(key, 0) + 1
+        built.card = dataclasses.replace(built.card, key=key)
+        built.guid = package.note_guid(deck.name, key, seen[key])
+        if seen[key] == 1:
+            first_line[key] = built.card
+            continue
+        first = first_line[key]
+        deck.diagnostics.append(
+            Diagnostic(
+                built.card.source,
+                built.card.line,
+                "warning",
+                "duplicate-question",
+                f"question already asked at {first.source}:{first.line} in deck {deck.name!r}; "
+                f"both become notes",
+            )
+        )
+
+
+def _render(deck: Deck, roots: dict[str, Path]) -> None:
+    renderer = Renderer()
+    deck.diagnostics.extend(lint.lint_cards(built.card for built in deck.cards))
+    for built in deck.cards:
+        built.html = renderer.render(built.card, roots.get(built.card.source, Path.cwd()))
+        deck.diagnostics.extend(built.html.diagnostics)
+
+
+def _downgrade(diagnostic: Diagnostic) -> Diagnostic:
+    """A binary or unreadable file found while walking a folder is skipped with a warning."""
+    if diagnostic.rule in ("binary-file", "read-error"):
+        return dataclasses.replace(diagnostic, severity="warning", message=diagnostic.message + "; skipped")
+    return diagnostic
+
+
+def _clean_deck_name(name: str) -> str:
+    name = re.sub(r"[*_`]+", "", name)
+    return re.sub(r"\s+", " ", name).strip() or "Default"
+
+
+def _context_tag(context: Sequence[str]) -> tuple[str, ...]:
+    """The card's sections as one hierarchical tag, e.g. ``Probability::Sum_Rule``."""
+    parts = [re.sub(r"[\s\"]+", "_", re.sub(r"[*`]+", "", part).strip()).strip("_") for part in context]
+    parts = [part for part in parts if part]
+    return ("::".join(parts),) if parts else ()

@@ -1,0 +1,203 @@
+"""The ``ankigen`` command line: a thin click layer over :mod:`ankigen.build`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from ankigen import __version__
+from ankigen.build import Collected, build, collect
+from ankigen.config import FORMAT_CHOICES, Config, ConfigError, find_config, load_config
+from ankigen.model import Diagnostic
+from ankigen.report import format_diagnostics, summarize
+from ankigen.sources import display_path
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def source_options(func: F) -> F:
+    """Options shared by every command that reads notes."""
+    func = click.option(
+        "--config",
+        "config_path",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="Configuration file (default: ./ankigen.toml, else [tool.ankigen] in ./pyproject.toml).",
+    )(func)
+    func = click.option(
+        "--format",
+        "note_format",
+        type=click.Choice(FORMAT_CHOICES),
+        default="auto",
+        show_default=True,
+        help="Note format of the sources; auto detects it from each file's content.",
+    )(func)
+    func = click.argument("sources", nargs=-1, type=click.Path(exists=True, path_type=Path))(func)
+    return func
+
+
+def _load(config_path: Path | None) -> Config:
+    try:
+        return load_config(config_path or find_config(Path.cwd()))
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _collect(sources: tuple[Path, ...], config: Config, note_format: str, deck: str | None = None) -> Collected:
+    return collect(list(sources), config, note_format, deck)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ankigen")
+def cli() -> None:
+    """Turn plain-text study notes (Q:/A:, Markdown, questionnaires) into Anki decks.
+
+    \b
+    Examples:
+      ankigen build                      # sources from ankigen.toml, else seeds/
+      ankigen build notes/ -o decks/
+      ankigen check --strict
+    """
+
+
+@cli.command("build")
+@source_options
+@click.option(
+    "-o", "--output", type=click.Path(file_okay=False, path_type=Path), help="Output folder [default: output]."
+)
+@click.option("--deck", help="Put every card into this one deck (and one .apkg).")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+def build_command(
+    sources: tuple[Path, ...],
+    note_format: str,
+    config_path: Path | None,
+    output: Path | None,
+    deck: str | None,
+    quiet: bool,
+) -> None:
+    """Build one .apkg per deck.
+
+    Prints `FILE.apkg: DECK — N cards (S skipped, W warnings)` per deck. Decks whose
+    sources have errors are not written; every other deck is (exit status 1).
+
+    \b
+    Examples:
+      ankigen build
+      ankigen build seeds/000_b0ed0fda48863393.txt --format qa --deck "Deep Learning::Q&A"
+    """
+    config = _load(config_path)
+    collected = _collect(sources, config, note_format, deck)
+    out_dir = output or config.root / config.output
+    _echo_errors(collected.all_diagnostics())
+    failed = False
+    for result in build(collected, out_dir):
+        d = result.deck
+        if result.path is None:
+            failed = True
+            click.echo(f"error: deck {d.name!r} {result.failure}", err=True)
+            continue
+        if not quiet:
+            click.echo(
+                f"{display_path(result.path)}: {d.name} — {len(d.cards)} cards "
+                f"({d.skipped} skipped, {d.warnings} warnings)"
+            )
+    warnings = [x for x in collected.all_diagnostics() if x.severity == "warning"]
+    if warnings and not quiet:
+        click.echo(f"{summarize(warnings)}; run `ankigen check` to see them", err=True)
+    if failed or any(x.severity == "error" for x in collected.diagnostics):
+        sys.exit(1)
+
+
+@cli.command("list")
+@source_options
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of cards on stdout.")
+def list_command(sources: tuple[Path, ...], note_format: str, config_path: Path | None, as_json: bool) -> None:
+    """List the cards the sources give.
+
+    \b
+    Examples:
+      ankigen list
+      ankigen list seeds/ --json | jq '.[].front'
+    """
+    collected = _collect(sources, _load(config_path), note_format)
+    _echo_errors(collected.all_diagnostics())
+    rows = [
+        {
+            "deck": deck.name,
+            "front": built.card.front,
+            "back": built.card.back,
+            "front_html": built.html.front_html,
+            "back_html": built.html.back_html,
+            "context": list(built.card.context),
+            "tags": list(built.card.tags),
+            "source": built.card.source,
+            "line": built.card.line,
+            "guid": built.guid,
+        }
+        for deck in collected.decks
+        for built in deck.cards
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+    else:
+        for row in rows:
+            click.echo(f"{row['source']}:{row['line']}: [{row['deck']}] {row['front']}")
+    if any(x.severity == "error" for x in collected.all_diagnostics()):
+        sys.exit(1)
+
+
+@cli.command("check")
+@source_options
+@click.option(
+    "--output",
+    "output_format",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="How to report diagnostics.",
+)
+@click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
+def check_command(
+    sources: tuple[Path, ...], note_format: str, config_path: Path | None, output_format: str, strict: bool
+) -> None:
+    """Report problems in the notes as `path:line: severity: message [rule]`.
+
+    \b
+    Examples:
+      ankigen check
+      ankigen check notes/ --strict --output github
+    """
+    collected = _collect(sources, _load(config_path), note_format)
+    diagnostics = collected.all_diagnostics()
+    report = format_diagnostics(diagnostics, output_format)  # type: ignore[arg-type]
+    if report:
+        click.echo(report)
+    if output_format == "text":
+        cards = sum(len(deck.cards) for deck in collected.decks)
+        click.echo(f"{cards} cards in {len(collected.decks)} decks; {summarize(diagnostics)}", err=True)
+    if any(x.severity == "error" or strict for x in diagnostics):
+        sys.exit(1)
+
+
+def _echo_errors(diagnostics: list[Diagnostic]) -> None:
+    for diagnostic in diagnostics:
+        if diagnostic.severity == "error":
+            click.echo(diagnostic.format(), err=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI: usage errors exit 2, source errors 1, Ctrl-C 130, never a traceback for bad input."""
+    try:
+        cli.main(args=argv, prog_name="ankigen", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        click.echo("\ninterrupted; no partial deck was written", err=True)
+        sys.exit(130)

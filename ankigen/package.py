@@ -1,0 +1,188 @@
+"""The ankigen note type, stable ids and deterministic ``.apkg`` writing (via genanki)."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+import re
+import shutil
+import sqlite3
+import tempfile
+import time
+import warnings
+import zipfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import genanki
+
+NOTE_TYPE_ID = 1_732_406_011
+"""The id of the ``ankigen Basic`` note type. A public interface: never change it."""
+NOTE_TYPE_NAME = "ankigen Basic"
+FIELDS = ("Front", "Back", "Context", "Source")
+"""Field names and order. Never change them: Anki forks the note type and refuses updates."""
+
+RELEASE_EPOCH = 1_795_564_800
+"""2026-11-25T00:00Z. Raise it whenever a release changes rendering, templates or CSS, so that
+every deck built by the new release is newer than the notes users already imported."""
+
+FRONT_TEMPLATE = (
+    '{{#Context}}<div class="context">{{Context}}</div>{{/Context}}\n<div class="front">{{Front}}</div>'
+)
+BACK_TEMPLATE = (
+    '{{FrontSide}}\n<hr id="answer">\n<div class="back">{{Back}}</div>\n'
+    '{{#Source}}<div class="source">{{Source}}</div>{{/Source}}'
+)
+
+_NUMBERING = re.compile(r"^\s*(?:q\s*\d+\s*[.:)]|q:|\d+\s*[.)])\s*", re.IGNORECASE)
+_MARKUP_CHARS = re.compile(r"[*`_]+")
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class NoteFields:
+    """One note ready to package: its GUID, the HTML of its fields and its tags."""
+
+    guid: str
+    front: str
+    back: str
+    context: str
+    source: str
+    tags: tuple[str, ...] = ()
+
+
+def question_key(front: str) -> str:
+    """Normalise a question for identity: casefolded, no numbering, emphasis or backticks."""
+    text = _MARKUP_CHARS.sub("", front)
+    text = _SPACES.sub(" ", text).strip()
+    text = _NUMBERING.sub("", text)
+    return text.casefold()
+
+
+def note_guid(deck: str, key: str, occurrence: int = 1) -> str:
+    """The GUID of the ``occurrence``-th note with question ``key`` in ``deck``."""
+    if occurrence == 1:
+        return str(genanki.guid_for(deck, key))
+    return str(genanki.guid_for(deck, key, occurrence))
+
+
+def deck_id(name: str) -> int:
+    """A stable deck id derived from the full deck name."""
+    digest = hashlib.sha256(name.encode("utf-8")).digest()
+    return (1 << 40) + int.from_bytes(digest[:5], "big")
+
+
+def deck_mtime(paths: Iterable[Path], source_date_epoch: str | None = None) -> int:
+    """The modification time stamped on a deck's notes (DESIGN.md's rule).
+
+    ``SOURCE_DATE_EPOCH`` when set, else the newest mtime of ``paths``; never older than
+    ``RELEASE_EPOCH``.
+    """
+    if source_date_epoch is None:
+        source_date_epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if source_date_epoch:
+        stamp = int(source_date_epoch)
+    else:
+        stamp = max((int(p.stat().st_mtime) for p in paths if p.exists()), default=0)
+    return max(stamp, RELEASE_EPOCH)
+
+
+def note_type(css: str) -> genanki.Model:
+    """The ``ankigen Basic`` note type with ``css``."""
+    return genanki.Model(
+        NOTE_TYPE_ID,
+        NOTE_TYPE_NAME,
+        fields=[{"name": name} for name in FIELDS],
+        templates=[{"name": "Card 1", "qfmt": FRONT_TEMPLATE, "afmt": BACK_TEMPLATE}],
+        css=css,
+    )
+
+
+def slug(deck_name: str) -> str:
+    """A readable file name stem for a deck: ``Deep Learning::Q&A`` → ``Deep-Learning--Q-A``."""
+    parts = [re.sub(r"[^\w]+", "-", part, flags=re.UNICODE).strip("-") for part in deck_name.split("::")]
+    return "--".join(part or "deck" for part in parts)
+
+
+def write_apkg(
+    path: Path,
+    deck_name: str,
+    notes: Iterable[NoteFields],
+    media: Iterable[tuple[str, Path]],
+    mtime: int,
+    css: str,
+) -> int:
+    """Write one deck to ``path`` atomically and deterministically; return the note count.
+
+    Notes are streamed into the collection database. The zip has fixed entry dates and
+    sorted media, so identical inputs give byte-identical files. ``path`` is replaced only
+    once the new file is complete.
+    """
+    with _temporary_file(path.parent, ".sqlite") as db_path:
+        count = _write_collection(db_path, deck_name, notes, mtime, css)
+        with _temporary_file(path.parent, ".apkg") as zip_path:
+            _write_zip(zip_path, db_path, sorted(dict(media).items()), mtime)
+            os.replace(zip_path, path)
+    return count
+
+
+def _write_collection(db_path: Path, deck_name: str, notes: Iterable[NoteFields], mtime: int, css: str) -> int:
+    model = note_type(css)
+    deck = genanki.Deck(deck_id(deck_name), deck_name)
+    deck.add_model(model)
+    id_gen: Iterator[int] = itertools.count(mtime * 1000)
+    conn = sqlite3.connect(db_path)
+    count = 0
+    try:
+        cursor = conn.cursor()
+        genanki.Package(deck).write_to_db(cursor, mtime, id_gen)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # genanki warns about HTML it does not know
+            for fields in notes:
+                note = genanki.Note(
+                    model=model,
+                    fields=[fields.front, fields.back, fields.context, fields.source],
+                    tags=list(fields.tags),
+                    guid=fields.guid,
+                )
+                note.write_to_db(cursor, mtime, deck.deck_id, id_gen)
+                count += 1
+        conn.commit()
+    finally:
+        conn.close()
+    return count
+
+
+def _write_zip(zip_path: Path, db_path: Path, media: list[tuple[str, Path]], mtime: int) -> None:
+    date_time = time.gmtime(max(mtime, 315532800))[:6]
+    index = {str(i): name for i, (name, _) in enumerate(media)}
+    entries: list[tuple[str, Path | bytes]] = [("collection.anki2", db_path)]
+    entries.append(("media", json.dumps(index, sort_keys=True).encode("utf-8")))
+    entries.extend((str(i), source) for i, (_, source) in enumerate(media))
+    with zipfile.ZipFile(zip_path, "w") as archive:  # deflate at zlib's default level 6
+        for name, content in entries:
+            info = zipfile.ZipInfo(name, date_time=date_time)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3
+            info.external_attr = 0o644 << 16
+            if isinstance(content, bytes):
+                archive.writestr(info, content)
+            else:
+                with content.open("rb") as source, archive.open(info, "w") as target:
+                    shutil.copyfileobj(source, target, 1 << 20)
+
+
+@contextmanager
+def _temporary_file(folder: Path, suffix: str) -> Iterator[Path]:
+    """A fresh temporary file in ``folder``, removed afterwards unless it was renamed away."""
+    fd, name = tempfile.mkstemp(dir=folder, prefix=".ankigen-", suffix=suffix)
+    os.close(fd)
+    temp = Path(name)
+    try:
+        yield temp
+    finally:
+        temp.unlink(missing_ok=True)

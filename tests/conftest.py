@@ -1,0 +1,58 @@
+"""Shared fixtures: the repository's seeds and corpus, and a real Anki collection to import into."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from anki.collection import Collection
+from anki.import_export_pb2 import ImportAnkiPackageOptions, ImportAnkiPackageRequest
+from click.testing import CliRunner, Result
+
+from ankigen.cli import cli
+
+REPO = Path(__file__).resolve().parents[1]
+SEEDS = REPO / "seeds"
+CORPUS = REPO.parent / "shared" / "corpus"
+
+
+def seed(prefix: str) -> Path:
+    """The seed file whose name starts with ``prefix`` (``"000"`` … ``"004"``)."""
+    (path,) = SEEDS.glob(f"{prefix}_*.txt")
+    return path
+
+
+@pytest.fixture
+def collection(tmp_path: Path) -> Iterator[Collection]:
+    """A fresh, empty Anki collection (the real backend Anki desktop runs)."""
+    folder = tmp_path / "anki"
+    folder.mkdir()
+    col = Collection(str(folder / "collection.anki2"))
+    yield col
+    col.close()
+
+
+def import_apkg(col: Collection, path: Path) -> object:
+    """Import ``path`` with Anki's default options (update notes and note types if newer)."""
+    request = ImportAnkiPackageRequest(package_path=str(path), options=ImportAnkiPackageOptions())
+    log = col.import_anki_package(request)
+    col.models._clear_cache()
+    return log.log
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the project's seeds and ankigen.toml in a temporary working directory."""
+    work = tmp_path / "project"
+    work.mkdir()
+    shutil.copytree(SEEDS, work / "seeds")
+    shutil.copy2(REPO / "ankigen.toml", work / "ankigen.toml")
+    monkeypatch.chdir(work)
+    return work
+
+
+def run(*args: str) -> Result:
+    """Run the CLI in-process in the current directory."""
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
