@@ -47,7 +47,9 @@ def _load(config_path: Path | None) -> Config:
         raise click.ClickException(str(exc)) from exc
 
 
-def _collect(sources: tuple[Path, ...], config: Config, note_format: str, deck: str | None = None) -> Collected:
+def _collect(
+    sources: tuple[Path, ...], config: Config, note_format: str, deck: str | None = None
+) -> Collected:
     return collect(list(sources), config, note_format, deck)
 
 
@@ -67,7 +69,10 @@ def cli() -> None:
 @cli.command("build")
 @source_options
 @click.option(
-    "-o", "--output", type=click.Path(file_okay=False, path_type=Path), help="Output folder [default: output]."
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder [default: output].",
 )
 @click.option("--deck", help="Put every card into this one deck (and one .apkg).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
@@ -115,7 +120,9 @@ def build_command(
 @cli.command("list")
 @source_options
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of cards on stdout.")
-def list_command(sources: tuple[Path, ...], note_format: str, config_path: Path | None, as_json: bool) -> None:
+def list_command(
+    sources: tuple[Path, ...], note_format: str, config_path: Path | None, as_json: bool
+) -> None:
     """List the cards the sources give.
 
     \b

@@ -120,7 +120,9 @@ def _validate(data: dict[str, Any], text: str, shown: str, path: Path) -> Config
                 raise fail(f"`deck.{key}` must be a list of strings", key, index)
         fmt = entry.get("format", "auto")
         if fmt not in FORMAT_CHOICES:
-            raise fail(f"`deck.format` must be one of {', '.join(FORMAT_CHOICES)}, not {fmt!r}", "format", index)
+            raise fail(
+                f"`deck.format` must be one of {', '.join(FORMAT_CHOICES)}, not {fmt!r}", "format", index
+            )
         name = entry["name"].strip(":")
         decks.append(
             DeckSpec(
@@ -134,7 +136,9 @@ def _validate(data: dict[str, Any], text: str, shown: str, path: Path) -> Config
     return Config(path=path, output=data.get("output", "output"), parent=parent, decks=decks)
 
 
-def _check_keys(table: dict[str, Any], schema: dict[str, type], prefix: str, fail: Any, index: int | None = None) -> None:
+def _check_keys(
+    table: dict[str, Any], schema: dict[str, type], prefix: str, fail: Any, index: int | None = None
+) -> None:
     for key, value in table.items():
         expected = schema.get(key)
         if expected is None:
@@ -149,7 +153,11 @@ class _Locator:
 
     def __init__(self, text: str) -> None:
         self.lines = text.splitlines()
-        self.deck_starts = [i for i, line in enumerate(self.lines) if re.match(r"\s*\[\[\s*(?:tool\.ankigen\.)?deck\s*\]\]", line)]
+        self.deck_starts = [
+            i
+            for i, line in enumerate(self.lines)
+            if re.match(r"\s*\[\[\s*(?:tool\.ankigen\.)?deck\s*\]\]", line)
+        ]
 
     def line(self, key: str, deck_index: int | None) -> int:
         start, stop = 0, len(self.lines)

@@ -126,11 +126,14 @@ def write_apkg(
         count = _write_collection(db_path, deck_name, notes, mtime, css)
         with _temporary_file(path.parent, ".apkg") as zip_path:
             _write_zip(zip_path, db_path, sorted(dict(media).items()), mtime)
+            zip_path.chmod(0o666 & ~_umask())
             os.replace(zip_path, path)
     return count
 
 
-def _write_collection(db_path: Path, deck_name: str, notes: Iterable[NoteFields], mtime: int, css: str) -> int:
+def _write_collection(
+    db_path: Path, deck_name: str, notes: Iterable[NoteFields], mtime: int, css: str
+) -> int:
     model = note_type(css)
     deck = genanki.Deck(deck_id(deck_name), deck_name)
     deck.add_model(model)
@@ -174,6 +177,12 @@ def _write_zip(zip_path: Path, db_path: Path, media: list[tuple[str, Path]], mti
             else:
                 with content.open("rb") as source, archive.open(info, "w") as target:
                     shutil.copyfileobj(source, target, 1 << 20)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 @contextmanager

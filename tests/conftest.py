@@ -11,8 +11,6 @@ from anki.collection import Collection
 from anki.import_export_pb2 import ImportAnkiPackageOptions, ImportAnkiPackageRequest
 from click.testing import CliRunner, Result
 
-from ankigen.cli import cli
-
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
 CORPUS = REPO.parent / "shared" / "corpus"
@@ -55,4 +53,6 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def run(*args: str) -> Result:
     """Run the CLI in-process in the current directory."""
+    from ankigen.cli import cli
+
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)

@@ -1,0 +1,101 @@
+"""Note identity, deck ids and the deterministic, atomic .apkg writer."""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from pathlib import Path
+
+import pytest
+from anki.collection import Collection
+from conftest import import_apkg
+
+from ankigen import package
+from ankigen.package import NoteFields
+
+
+def _notes(answer: str = "an answer") -> list[NoteFields]:
+    return [
+        NoteFields(package.note_guid("D", "what is a tensor"), "What is a tensor?", answer, "", "a.md:1"),
+        NoteFields(package.note_guid("D", "why relu"), "Why ReLU?", "<b>cheap</b>", "Activations", "a.md:5"),
+    ]
+
+
+def test_question_key_ignores_numbering_emphasis_and_case() -> None:
+    assert package.question_key("12. What is **`ReLU`**?") == package.question_key("what is  relu?")
+    assert package.question_key("Q3. Why?") == "why?"
+    assert package.question_key("Q: Why?") == "why?"
+    assert package.question_key("1) Why?") == "why?"
+    assert package.question_key("What is 2.5?") == "what is 2.5?"
+
+
+def test_guid_depends_on_deck_question_and_occurrence_only() -> None:
+    guid = package.note_guid("Deep Learning::Q&A", "what is relu?")
+    assert guid == package.note_guid("Deep Learning::Q&A", "what is relu?")
+    assert guid != package.note_guid("Deep Learning::Other", "what is relu?")
+    assert guid != package.note_guid("Deep Learning::Q&A", "what is relu?", 2)
+
+
+def test_deck_ids_are_stable_and_distinct() -> None:
+    assert package.deck_id("A::B") == package.deck_id("A::B")
+    assert package.deck_id("A::B") != package.deck_id("A::C")
+    assert 0 < package.deck_id("A::B") < 2**53
+
+
+def test_slug_is_readable() -> None:
+    assert package.slug("Deep Learning::Q&A") == "Deep-Learning--Q-A"
+    assert package.slug("Ünïcode::Deck") == "Ünïcode--Deck"
+
+
+def test_mtime_rule(tmp_path: Path) -> None:
+    old, new = tmp_path / "old.md", tmp_path / "new.md"
+    old.write_text("x")
+    new.write_text("y")
+    later = package.RELEASE_EPOCH + 5000
+    os.utime(old, (later - 100, later - 100))
+    os.utime(new, (later, later))
+    assert package.deck_mtime([old, new], "") == later
+    assert package.deck_mtime([old, new], "1900000000") == 1900000000
+    os.utime(new, (1000, 1000))
+    os.utime(old, (1000, 1000))
+    assert package.deck_mtime([old, new], "") == package.RELEASE_EPOCH
+    assert package.deck_mtime([old], "5") == package.RELEASE_EPOCH
+
+
+def test_apkg_is_deterministic_deflated_and_imports(tmp_path: Path, collection: Collection) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    image = out / "img.png"
+    image.write_bytes(b"\x89PNG fake image bytes")
+    a, b = out / "a.apkg", out / "b.apkg"
+    media = [("ff.png", image), ("aa.png", image)]
+    package.write_apkg(a, "D", _notes(), media, package.RELEASE_EPOCH, ".card{}")
+    package.write_apkg(b, "D", _notes(), list(reversed(media)), package.RELEASE_EPOCH, ".card{}")
+    assert a.read_bytes() == b.read_bytes()
+    with zipfile.ZipFile(a) as archive:
+        infos = archive.infolist()
+        assert [i.filename for i in infos] == ["collection.anki2", "media", "0", "1"]
+        assert all(i.compress_type == zipfile.ZIP_DEFLATED for i in infos)
+        assert archive.read("media") == b'{"0": "aa.png", "1": "ff.png"}'
+    assert sorted(p.name for p in out.iterdir()) == ["a.apkg", "b.apkg", "img.png"]
+    log = import_apkg(collection, a)
+    assert len(log.new) == 2  # type: ignore[attr-defined]
+    notes = {collection.get_note(n)["Front"]: collection.get_note(n) for n in collection.find_notes("")}
+    assert notes["Why ReLU?"]["Context"] == "Activations"
+    assert notes["What is a tensor?"].mod == package.RELEASE_EPOCH
+    assert collection.media.have("aa.png") and collection.media.have("ff.png")
+
+
+def test_failed_write_keeps_the_old_deck_and_leaves_no_temp_file(tmp_path: Path) -> None:
+    target = tmp_path / "deck.apkg"
+    package.write_apkg(target, "D", _notes(), [], package.RELEASE_EPOCH, "")
+    good = target.read_bytes()
+
+    def broken_notes():  # type: ignore[no-untyped-def]
+        yield from _notes()
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError):
+        package.write_apkg(target, "D", broken_notes(), [], package.RELEASE_EPOCH + 1, "")
+    assert target.read_bytes() == good
+    assert [p.name for p in tmp_path.iterdir()] == ["deck.apkg"]
