@@ -1,0 +1,535 @@
+"""Checks over parsed cards: TeX that MathJax will not typeset and stray Markdown emphasis.
+
+Math is found the way the renderer finds it (``$…$``, ``$$…$$``, ``\\(…\\)``, ``\\[…\\]``,
+``<math>…</math>``), skipping fenced and indented code and inline code spans.  Every scan
+is a single left-to-right pass, so the checks stay linear on pathological input.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from ankigen.model import Card, Diagnostic
+
+#: Environments MathJax 3 knows with the ``base``, ``ams`` and ``mathtools`` packages
+#: (from BaseMappings.ts, AmsMappings.ts and MathtoolsMappings.ts of MathJax 3.2).
+KNOWN_ENVIRONMENTS = frozenset(
+    {
+        "array",
+        "equation",
+        "eqnarray",
+        "equation*",
+        "eqnarray*",
+        "align",
+        "align*",
+        "multline",
+        "multline*",
+        "split",
+        "gather",
+        "gather*",
+        "alignat",
+        "alignat*",
+        "alignedat",
+        "aligned",
+        "gathered",
+        "xalignat",
+        "xalignat*",
+        "xxalignat",
+        "flalign",
+        "flalign*",
+        "subarray",
+        "smallmatrix",
+        "matrix",
+        "pmatrix",
+        "bmatrix",
+        "Bmatrix",
+        "vmatrix",
+        "Vmatrix",
+        "cases",
+        "dcases",
+        "rcases",
+        "drcases",
+        "dcases*",
+        "rcases*",
+        "drcases*",
+        "cases*",
+        "matrix*",
+        "pmatrix*",
+        "bmatrix*",
+        "Bmatrix*",
+        "vmatrix*",
+        "Vmatrix*",
+        "smallmatrix*",
+        "psmallmatrix",
+        "psmallmatrix*",
+        "bsmallmatrix",
+        "bsmallmatrix*",
+        "Bsmallmatrix",
+        "Bsmallmatrix*",
+        "vsmallmatrix",
+        "vsmallmatrix*",
+        "Vsmallmatrix",
+        "Vsmallmatrix*",
+        "crampedsubarray",
+        "multlined",
+        "spreadlines",
+        "lgathered",
+        "rgathered",
+    }
+)
+
+_FENCE = re.compile(r"[ \t]*(`{3,}|~{3,}|'{3,})")
+_LIST_ITEM = re.compile(r"[ \t]*(?:[-+*]|\d{1,9}[.)])(?=[ \t]|$)")
+_BLOCK_START = re.compile(r"[ \t]{0,3}(?:#{1,6}(?:[ \t]|$)|>|\|)")
+_THEMATIC_BREAK = re.compile(r"[ \t]{0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
+_TEX_HINT = re.compile(r"\\[A-Za-z]|[_^]\{|\^")
+_ASCII_PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+_MASK = "x"  # what code and math look like to the emphasis check: an ordinary word character
+
+
+@dataclass(frozen=True)
+class _Math:
+    """A math span: its TeX runs from ``start`` to ``end`` in the field text."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class _Problem:
+    """A problem at ``offset`` in a field's text, before it is placed at a source line."""
+
+    offset: int
+    rule: str
+    message: str
+
+
+class _Field:
+    """One field's text, with what the scan found in it."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.masked = list(text)  # code, math and escapes replaced by _MASK
+        self.math: list[_Math] = []
+        self.problems: list[_Problem] = []
+        self.units: list[tuple[int, int]] = []  # inline units (paragraphs, list items) for emphasis
+
+    def mask(self, start: int, end: int) -> None:
+        """Hide ``text[start:end]`` from the emphasis check (newlines are kept)."""
+        for i in range(start, end):
+            if self.masked[i] != "\n":
+                self.masked[i] = _MASK
+
+
+def lint_cards(cards: Iterable[Card]) -> list[Diagnostic]:
+    """Lint every card; diagnostics come in card order."""
+    return [d for card in cards for d in lint_card(card)]
+
+
+def lint_card(card: Card) -> list[Diagnostic]:
+    """Check a card's front and back for TeX MathJax rejects and for stray ``**``.
+
+    Back-text problems get a column (the back is the author's text as written); front
+    problems do not, because the front lost its numbering or ``Q:`` prefix.
+    """
+    out: list[Diagnostic] = []
+    back_line = card.back_line or card.line
+    for text, first_line, with_col in ((card.front, card.line, False), (card.back, back_line, True)):
+        if not text:
+            continue
+        field = _scan_plain(text) if card.markup == "plain" else _scan_markdown(text)
+        for math in field.math:
+            _check_tex(field, math)
+        if card.markup != "plain":
+            _check_emphasis(field)
+        starts = _line_starts(text)
+        for p in sorted(field.problems, key=lambda p: (p.offset, p.rule)):
+            row = bisect_right(starts, p.offset) - 1
+            col = p.offset - starts[row] + 1 if with_col else None
+            out.append(Diagnostic(card.source, first_line + row, "warning", p.rule, p.message, col))
+    return out
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    starts.extend(m.end() for m in re.finditer("\n", text))
+    return starts
+
+
+def _lines(text: str) -> Iterator[tuple[int, str]]:
+    """Yield (offset, line without newline)."""
+    pos = 0
+    for line in text.split("\n"):
+        yield pos, line
+        pos += len(line) + 1
+
+
+def _indent(line: str) -> int:
+    width = 0
+    for ch in line:
+        if ch == " ":
+            width += 1
+        elif ch == "\t":
+            width += 4 - width % 4
+        else:
+            break
+    return width
+
+
+# --------------------------------------------------------------------------- scanning
+
+
+def _scan_plain(text: str) -> _Field:
+    """Plain (Q:/A:) text: only explicit ``\\(``, ``\\[`` and ``$$`` are math."""
+    field = _Field(text)
+    end = len(text)
+    i = 0
+    no_close: dict[str, int] = {}
+    while i < end:
+        ch = text[i]
+        if ch == "\\" and i + 1 < end:
+            if text[i + 1] in "([":
+                i = _delimited(field, i, 2, "\\)" if text[i + 1] == "(" else "\\]", end, no_close)
+            else:
+                i += 2
+        elif text.startswith("$$", i):
+            i = _delimited(field, i, 2, "$$", end, no_close)
+        else:
+            i += 1
+    return field
+
+
+def _scan_markdown(text: str) -> _Field:
+    """Markdown text: find prose blocks outside code, then math and code spans inside them."""
+    field = _Field(text)
+    block: list[tuple[int, str]] = []  # the prose lines of the current paragraph-level block
+    fence: str | None = None
+    in_list = False
+    prev_blank = True
+    indented_code = False
+    for offset, line in _lines(text):
+        stripped = line.strip()
+        if fence is not None:  # inside a fenced code block
+            field.mask(offset, offset + len(line))
+            if stripped.startswith(fence) and stripped.strip(fence[0]) == "":
+                fence = None
+            continue
+        fence_match = _FENCE.match(line)
+        if fence_match and not (fence_match.group(1)[0] == "`" and "`" in line[fence_match.end() :]):
+            _scan_block(field, block)
+            block = []
+            fence = fence_match.group(1)
+            field.mask(offset, offset + len(line))
+            prev_blank = False
+            continue
+        if not stripped:
+            _scan_block(field, block)
+            block = []
+            prev_blank = True
+            continue
+        if _indent(line) >= 4 and (indented_code or (prev_blank and not in_list)):
+            indented_code = True
+            field.mask(offset, offset + len(line))
+            prev_blank = False
+            continue
+        indented_code = False
+        if _LIST_ITEM.match(line):
+            in_list = True
+        elif prev_blank and _indent(line) == 0:
+            in_list = False
+        block.append((offset, line))
+        prev_blank = False
+    _scan_block(field, block)
+    return field
+
+
+def _scan_block(field: _Field, block: list[tuple[int, str]]) -> None:
+    """Scan one blank-line-separated block of prose lines for code spans and math."""
+    if not block:
+        return
+    text = field.text
+    # Inline units: a list item, heading, quote or table row starts a new one.
+    unit_starts: list[int] = []
+    for n, (offset, line) in enumerate(block):
+        item = _LIST_ITEM.match(line)
+        if item:
+            field.mask(offset, item.end())  # the list marker is not emphasis
+        if _THEMATIC_BREAK.match(line):
+            field.mask(offset, offset + len(line))
+        if n == 0 or item or _BLOCK_START.match(line) or _THEMATIC_BREAK.match(line):
+            unit_starts.append(offset)
+    block_end = block[-1][0] + len(block[-1][1])
+    unit_ends = unit_starts[1:] + [block_end]
+    field.units.extend(zip(unit_starts, unit_ends, strict=True))
+
+    no_close: dict[str, int] = {}
+    u = 0
+    i = block[0][0]
+    while i < block_end:
+        while unit_ends[u] <= i:
+            u += 1
+        unit_end = unit_ends[u]
+        ch = text[i]
+        if ch == "\\" and i + 1 < block_end:
+            nxt = text[i + 1]
+            if nxt == "(":
+                i = _delimited(field, i, 2, "\\)", unit_end, no_close)
+            elif nxt == "[":
+                i = _delimited(field, i, 2, "\\]", block_end, no_close)
+            else:
+                if nxt in _ASCII_PUNCT:
+                    field.mask(i, i + 2)
+                i += 2
+        elif ch == "`":
+            i = _code_span(field, i, unit_end, no_close)
+        elif ch == "$":
+            if text.startswith("$$", i):
+                i = _delimited(field, i, 2, "$$", block_end, no_close)
+            else:
+                i = _dollar(field, i, unit_end)
+        elif ch == "<" and text.startswith("<math>", i):
+            i = _delimited(field, i, 6, "</math>", block_end, no_close)
+        elif ch == "<" and text.startswith("<code>", i):
+            j = _find_closer(text, "</code>", i + 6, unit_end, no_close)
+            if j >= 0:
+                field.mask(i, j + 7)
+            i = j + 7 if j >= 0 else i + 6
+        else:
+            i += 1
+
+
+def _find_closer(text: str, closer: str, start: int, limit: int, no_close: dict[str, int]) -> int:
+    """Index of ``closer`` in ``text[start:limit]`` skipping backslash escapes, or -1.
+
+    ``no_close`` remembers where a search already failed, so that many unclosed openers
+    cost one scan instead of one each.
+    """
+    key = f"{closer}@{limit}"
+    if no_close.get(key, limit + 1) <= start:
+        return -1
+    escapable = closer[0] != "\\"
+    j = start
+    while True:
+        j = text.find(closer, j, limit)
+        if j < 0:
+            no_close[key] = start
+            return -1
+        if escapable and _escaped(text, j):
+            j += 1
+            continue
+        return j
+
+
+def _escaped(text: str, j: int) -> bool:
+    """True when ``text[j]`` is preceded by an odd number of backslashes."""
+    k = j
+    while k > 0 and text[k - 1] == "\\":
+        k -= 1
+    return (j - k) % 2 == 1
+
+
+def _delimited(field: _Field, i: int, width: int, closer: str, limit: int, no_close: dict[str, int]) -> int:
+    """Math opened at ``i`` by a ``width``-wide delimiter; return where scanning resumes."""
+    j = _find_closer(field.text, closer, i + width, limit, no_close)
+    opener = field.text[i : i + width]
+    if j < 0:
+        field.problems.append(
+            _Problem(i, "tex-unclosed", f"math opened with '{opener}' is never closed with '{closer}'")
+        )
+        field.mask(i, i + width)
+        return i + width
+    field.math.append(_Math(i + width, j))
+    field.mask(i, j + len(closer))
+    return j + len(closer)
+
+
+def _dollar(field: _Field, i: int, limit: int) -> int:
+    """A single ``$`` at ``i``: inline math when it pairs like pymdownx's smart dollar.
+
+    The opener is followed by a non-space, and the next unescaped ``$`` (the closer) is
+    preceded by a non-space; otherwise the ``$`` is text (money: ``$5 and $10``).  An
+    unpaired ``$`` is reported only when what follows clearly is TeX.
+    """
+    text = field.text
+    j = i + 1
+    while j < limit and text[j] != "$":
+        j += 2 if text[j] == "\\" else 1
+    j = min(j, limit)
+    opens = i + 1 < limit and not text[i + 1].isspace()
+    if opens and j < limit and j > i + 1 and not text[j - 1].isspace():
+        field.math.append(_Math(i + 1, j))
+        field.mask(i, j + 1)
+        return j + 1
+    if opens and j >= limit:
+        line_end = text.find("\n", i, limit)
+        rest = text[i + 1 : limit if line_end < 0 else line_end]
+        if not rest[:1].isdigit() and _TEX_HINT.search(rest):
+            message = "math opened with '$' is never closed with '$'"
+            field.problems.append(_Problem(i, "tex-unclosed", message))
+    return i + 1
+
+
+def _code_span(field: _Field, i: int, limit: int, no_close: dict[str, int]) -> int:
+    """A backtick run at ``i``: a code span if a run of the same length closes it."""
+    text = field.text
+    n = i
+    while n < limit and text[n] == "`":
+        n += 1
+    run = n - i
+    key = f"`{run}@{limit}"
+    if no_close.get(key, limit + 1) <= n:
+        return n
+    j = n
+    while True:
+        j = text.find("`", j, limit)
+        if j < 0:
+            no_close[key] = n
+            return n
+        k = j
+        while k < limit and text[k] == "`":
+            k += 1
+        if k - j == run:
+            field.mask(i, k)
+            return k
+        j = k
+
+
+# --------------------------------------------------------------------------- TeX
+
+
+def _check_tex(field: _Field, math: _Math) -> None:
+    """Report unbalanced braces, ``\\left``/``\\right`` and environments, and unknown environments."""
+    text = field.text
+    stack: list[tuple[str, int]] = []  # (kind, offset): "{", "\\left" or "env:NAME"
+    j = math.start
+    end = math.end
+    while j < end:
+        ch = text[j]
+        if ch == "{":
+            stack.append(("{", j))
+            j += 1
+        elif ch == "}":
+            if not _close(field, stack, "{", j, "'}' without a matching '{'"):
+                return
+            j += 1
+        elif ch == "\\" and j + 1 < end and text[j + 1].isascii() and text[j + 1].isalpha():
+            k = j + 1
+            while k < end and text[k].isascii() and text[k].isalpha():
+                k += 1
+            name = text[j + 1 : k]
+            if name in ("left", "right") and text.startswith("\\\\", k):
+                field.problems.append(
+                    _Problem(j, "tex-unbalanced", f"'\\{name}\\\\' is not a delimiter (use '\\{{' or '\\}}')")
+                )
+                return
+            if name == "left":
+                stack.append(("\\left", j))
+            elif name == "right":
+                if not _close(field, stack, "\\left", j, "'\\right' without a matching '\\left'"):
+                    return
+            elif name in ("begin", "end"):
+                env, k = _env_name(text, k, end)
+                if env is not None and name == "begin":
+                    if env not in KNOWN_ENVIRONMENTS:
+                        field.problems.append(
+                            _Problem(j, "tex-unknown-env", f"MathJax does not know the environment '{env}'")
+                        )
+                    stack.append(("env:" + env, j))
+                elif env is not None and not _close(
+                    field, stack, "env:" + env, j, f"'\\end{{{env}}}' without a matching '\\begin{{{env}}}'"
+                ):
+                    return
+            j = k
+        elif ch == "\\":
+            j += 2  # control symbol: \{ \} \\ \, …
+        else:
+            j += 1
+    if stack:
+        _unclosed(field, *stack[0])
+
+
+def _env_name(text: str, k: int, end: int) -> tuple[str | None, int]:
+    """Read ``{name}`` after ``\\begin``/``\\end``; return the name (None if malformed) and where it ends."""
+    while k < end and text[k] == " ":
+        k += 1
+    if k < end and text[k] == "{":
+        close = text.find("}", k, end)
+        if close > k:
+            return text[k + 1 : close].strip(), close + 1
+    return None, k
+
+
+def _close(field: _Field, stack: list[tuple[str, int]], kind: str, at: int, extra: str) -> bool:
+    """Pop ``kind`` for a closer at ``at``; on a mismatch record the problem and return False."""
+    if stack and stack[-1][0] == kind:
+        stack.pop()
+        return True
+    if any(k == kind for k, _ in stack):
+        _unclosed(field, *stack[-1])  # an inner group was left open
+    else:
+        field.problems.append(_Problem(at, "tex-unbalanced", extra))
+    return False
+
+
+def _unclosed(field: _Field, kind: str, at: int) -> None:
+    if kind == "{":
+        message = "'{' is never closed by '}'"
+    elif kind == "\\left":
+        message = "'\\left' without a matching '\\right'"
+    else:
+        env = kind[4:]
+        message = f"'\\begin{{{env}}}' without a matching '\\end{{{env}}}'"
+    field.problems.append(_Problem(at, "tex-unbalanced", message))
+
+
+# --------------------------------------------------------------------------- emphasis
+
+
+def _check_emphasis(field: _Field) -> None:
+    """Report ``**`` runs that cannot pair up and so will show as literal asterisks."""
+    masked = field.masked
+    for start, end in field.units:
+        openers: list[int] = []
+        i = start
+        while i < end:
+            if masked[i] != "*":
+                i += 1
+                continue
+            k = i
+            while k < end and masked[k] == "*":
+                k += 1
+            if k - i >= 2:
+                before = masked[i - 1] if i > start else "\n"
+                after = masked[k] if k < end else "\n"
+                # Opening follows CommonMark (left-flanking); closing is lenient like Python-Markdown:
+                # any run not preceded by whitespace closes an open `**` (`**mental mode**l`).
+                left = _flanking(after, before)
+                right = not before.isspace()
+                if right and openers:
+                    openers.pop()
+                elif left:
+                    openers.append(i)
+                elif right:
+                    message = "'**' closes nothing and will show as literal asterisks"
+                    field.problems.append(_Problem(i, "stray-emphasis", message))
+            i = k
+        for i in openers:
+            field.problems.append(
+                _Problem(i, "stray-emphasis", "'**' is never closed and will show as literal asterisks")
+            )
+
+
+def _flanking(inner: str, outer: str) -> bool:
+    """CommonMark flanking: ``inner`` is the character on the emphasised side of the run."""
+    if inner.isspace():
+        return False
+    if _is_punct(inner):
+        return outer.isspace() or _is_punct(outer)
+    return True
+
+
+def _is_punct(ch: str) -> bool:
+    return ch in _ASCII_PUNCT or (not ch.isalnum() and not ch.isspace() and ch != _MASK)
