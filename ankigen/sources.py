@@ -43,8 +43,10 @@ def find_sources(paths: Iterable[Path]) -> list[Path]:
     for path in paths:
         if path.is_dir():
             found.update(
-                p for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in SOURCE_SUFFIXES
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and p.suffix.lower() in SOURCE_SUFFIXES
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
         else:
@@ -56,25 +58,33 @@ def decode(data: bytes, path: str) -> SourceText:
     """Decode bytes: UTF-8 (with or without BOM), UTF-16 with BOM, else cp1252 with a warning."""
     diagnostics: list[Diagnostic] = []
     if data.startswith(codecs.BOM_UTF8):
-        text = data[len(codecs.BOM_UTF8):].decode("utf-8", errors="replace")
+        text = data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace")
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         text = data.decode("utf-16", errors="replace")
     else:
         if b"\x00" in data[:_SNIFF_BYTES]:
-            return SourceText(path, None, [Diagnostic(
-                path, 1, "error", "binary-file", "binary file, not notes")])
+            return SourceText(
+                path, None, [Diagnostic(path, 1, "error", "binary-file", "binary file, not notes")]
+            )
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             line = data.count(b"\n", 0, exc.start) + 1
             text = data.decode("cp1252", errors="replace")
-            diagnostics.append(Diagnostic(
-                path, line, "warning", "encoding",
-                "not valid UTF-8; decoded as Windows-1252 (cp1252); save the file as UTF-8"))
+            diagnostics.append(
+                Diagnostic(
+                    path,
+                    line,
+                    "warning",
+                    "encoding",
+                    "not valid UTF-8; decoded as Windows-1252 (cp1252); save the file as UTF-8",
+                )
+            )
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
-        return SourceText(path, None, diagnostics + [Diagnostic(
-            path, 1, "warning", "empty-file", "empty file, no cards")])
+        return SourceText(
+            path, None, diagnostics + [Diagnostic(path, 1, "warning", "empty-file", "empty file, no cards")]
+        )
     return SourceText(path, text, diagnostics)
 
 
@@ -84,8 +94,11 @@ def read_source(path: Path) -> SourceText:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return SourceText(shown, None, [Diagnostic(
-            shown, 1, "error", "read-error", f"cannot read file: {exc.strerror or exc}")])
+        return SourceText(
+            shown,
+            None,
+            [Diagnostic(shown, 1, "error", "read-error", f"cannot read file: {exc.strerror or exc}")],
+        )
     return decode(data, shown)
 
 
@@ -103,6 +116,7 @@ def _count_questionnaire_items(text: str) -> int:
     """Count ``---`` / ``N. question`` / ``---`` triples (blank lines allowed around the question)."""
     lines = [line for line in text.split("\n") if line.strip()]
     return sum(
-        1 for before, line, after in zip(lines, lines[1:], lines[2:])
+        1
+        for before, line, after in zip(lines, lines[1:], lines[2:], strict=False)
         if _RULE.match(before) and _NUMBERED_QUESTION.match(line) and _RULE.match(after)
     )

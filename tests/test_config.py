@@ -65,7 +65,10 @@ def test_invalid_config_names_key_and_line(tmp_path: Path, text: str, line: int,
 
 
 def test_pyproject_tool_table(tmp_path: Path) -> None:
-    text = '[project]\nname = "x"\n\n[tool.ankigen]\nparent = "P"\n\n[[tool.ankigen.deck]]\nname = "D"\nsources = ["*.md"]\n'
+    text = (
+        '[project]\nname = "x"\n\n[tool.ankigen]\nparent = "P"\n\n'
+        '[[tool.ankigen.deck]]\nname = "D"\nsources = ["*.md"]\n'
+    )
     path = _write(tmp_path, text, "pyproject.toml")
     assert find_config(tmp_path) == path
     assert load_config(path).decks[0].name == "P::D"

@@ -69,8 +69,9 @@ def test_apkg_is_deterministic_deflated_and_imports(tmp_path: Path, collection: 
     image.write_bytes(b"\x89PNG fake image bytes")
     a, b = out / "a.apkg", out / "b.apkg"
     media = [("ff.png", image), ("aa.png", image)]
-    package.write_apkg(a, "D", _notes(), media, package.RELEASE_EPOCH, ".card{}")
-    package.write_apkg(b, "D", _notes(), list(reversed(media)), package.RELEASE_EPOCH, ".card{}")
+    notes = _notes('<img src="aa.png"><img src="ff.png">')
+    package.write_apkg(a, "D", notes, media, package.RELEASE_EPOCH, ".card{}")
+    package.write_apkg(b, "D", notes, list(reversed(media)), package.RELEASE_EPOCH, ".card{}")
     assert a.read_bytes() == b.read_bytes()
     with zipfile.ZipFile(a) as archive:
         infos = archive.infolist()
