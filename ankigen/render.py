@@ -1,14 +1,36 @@
-"""Card text → HTML for Anki (stub: to be replaced by the full renderer)."""
+"""Card text → the HTML Anki shows: math kept for MathJax, Pygments code, media, sanitised.
+
+Build one :class:`Renderer` and reuse it: it holds the Markdown converter (``reset()`` between
+fields) and the HTML sanitiser. Pipeline for a Markdown field: stash math and keep arithmetic
+``*`` literal (:mod:`ankigen.render_math`), turn tab-separated tables into pipe tables
+(:mod:`ankigen.render_tables`), convert with Python-Markdown, sanitise with nh3 while rewriting
+local image sources to packaged media, then put the math back.
+"""
 
 from __future__ import annotations
 
+import functools
 import html
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 import markdown
+import pymdownx.highlight
+from markdown.extensions import Extension
+from markdown.preprocessors import Preprocessor
+from mdx_breakless_lists.mdx_breakless_lists import BreaklessListsProcessor
 
 from ankigen.model import Card, Diagnostic
+from ankigen.render_html import UNSAFE_HTML, make_cleaner, resolve_image
+from ankigen.render_math import MathStash, protect_markdown, split_plain_math
+from ankigen.render_tables import convert_tab_tables
+
+NOTE_CSS: str = resources.files("ankigen").joinpath("note.css").read_text(encoding="utf-8")
+
+# Pygments lexers hold no per-call state: build each one once instead of once per code block.
+pymdownx.highlight.get_lexer_by_name = functools.lru_cache(maxsize=256)(pymdownx.highlight.get_lexer_by_name)
 
 
 @dataclass(frozen=True)
@@ -30,17 +52,204 @@ class RenderedCard:
     diagnostics: tuple[Diagnostic, ...] = ()
 
 
-def render_text(text: str, markup: str) -> str:
-    """Render one field's text to HTML."""
-    if markup == "plain":
-        return html.escape(text).replace("\n", "<br>")
-    return markdown.markdown(text, extensions=["fenced_code", "tables"])
+_ANY_LIST_LINE = re.compile(r"^[ \t]*(?:[*+-]|\d+\.)[ \t]+\S")
+
+
+class _IndentedListStart(Preprocessor):  # type: ignore[misc]
+    """Dedent a list indented by spaces that does not continue a list (``  1. item`` after text).
+
+    The blocks that follow while the list goes on lose the same indentation, so its items stay
+    siblings; a block of unindented text ends the list.
+    """
+
+    def run(self, lines: list[str]) -> list[str]:
+        out: list[str] = []
+        in_list = False
+        list_dedent = 0
+        dedent = 0
+        block_start = True
+        for line in lines:
+            if not line.strip():
+                out.append(line)
+                block_start = True
+                continue
+            if block_start:
+                block_start = False
+                indent = len(line) - len(line.lstrip(" "))
+                if _ANY_LIST_LINE.match(line):
+                    if not in_list:
+                        list_dedent = indent
+                    in_list = True
+                elif not indent:
+                    in_list, list_dedent = False, 0
+                dedent = list_dedent
+            cut = min(dedent, len(line) - len(line.lstrip(" ")))
+            out.append(line[cut:])
+        return out
+
+
+class _BreaklessLists(BreaklessListsProcessor):  # type: ignore[misc]
+    """mdx_breakless_lists, minus the extra blank line it adds where one already is."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        out = super().run(lines)
+        return [line for i, line in enumerate(out) if line or i == 0 or out[i - 1] or i + 1 == len(out)]
+
+
+class _ListsExtension(Extension):  # type: ignore[misc]
+    """A list right after a line of text is a list; a list indented by spaces at the top level too.
+
+    Uses mdx_breakless_lists' preprocessor, registered after fenced code is stashed (so no blank
+    line is ever inserted into code).
+    """
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API name)
+        md.preprocessors.register(_BreaklessLists(md.parser), "breakless_lists", 22)
+        md.preprocessors.register(_IndentedListStart(md), "indented_list_start", 21)
+
+
+def _markdown() -> markdown.Markdown:
+    return markdown.Markdown(
+        extensions=[
+            "tables",
+            "pymdownx.superfences",
+            "pymdownx.highlight",
+            "pymdownx.saneheaders",
+            "mdx_truly_sane_lists",
+            _ListsExtension(),
+        ],
+        extension_configs={
+            "pymdownx.highlight": {"use_pygments": True, "css_class": "highlight", "guess_lang": False},
+            "mdx_truly_sane_lists": {"nested_indent": 2, "truly_sane": False},
+        },
+        output_format="html",
+    )
+
+
+@dataclass
+class _CardState:
+    """What the sanitiser's attribute callback needs while one card renders."""
+
+    card: Card
+    root: Path
+    texts: list[tuple[str, int]]
+    media: dict[str, MediaFile] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def line_of(self, needle: str) -> int:
+        """The source line where ``needle`` first appears in the card, else the card's line."""
+        low = needle.lower()
+        for text, base in self.texts:
+            at = text.lower().find(low)
+            if at >= 0:
+                return base + text.count("\n", 0, at)
+        return self.card.line
+
+    def warn(self, rule: str, message: str, needle: str, severity: str = "warning") -> None:
+        line = self.line_of(needle)
+        diag = Diagnostic(
+            self.card.source, line, "error" if severity == "error" else "warning", rule, message
+        )
+        if diag not in self.diagnostics:
+            self.diagnostics.append(diag)
+
+
+def _plain_html(text: str) -> str:
+    """Plain text: escaped, line breaks and leading indentation kept, math still typeset."""
+    stash = MathStash()
+    lines = html.escape(split_plain_math(text, stash), quote=False).split("\n")
+    kept = []
+    for line in lines:
+        body = line.lstrip(" \t")
+        indent = line[: len(line) - len(body)].expandtabs(4)
+        kept.append("&nbsp;" * len(indent) + body)
+    return stash.restore("<br>".join(kept))
+
+
+class Renderer:
+    """Renders cards; construct once and reuse (it keeps one Markdown converter and sanitiser)."""
+
+    def __init__(self) -> None:
+        self._md = _markdown()
+        self._state: _CardState | None = None
+        self._cleaner = make_cleaner(self._filter_attribute)
+
+    def _filter_attribute(self, tag: str, attr: str, value: str) -> str | None:
+        if tag == "img" and attr == "src" and self._state is not None:
+            return self._image_src(value, self._state)
+        return value
+
+    def _image_src(self, src: str, state: _CardState) -> str | None:
+        found = resolve_image(src, Path(state.card.source).parent, state.root)
+        if found.remote:
+            return src
+        if found.outside:
+            state.warn(
+                "media-outside-tree",
+                f"image {src!r} is outside the source tree {state.root}; not packaged",
+                src,
+                severity="error",
+            )
+            return None
+        if found.path is None or found.name is None:
+            state.warn("missing-image", f"image {src!r} not found", src)
+            return src
+        state.media.setdefault(found.name, MediaFile(found.name, found.path))
+        return found.name
+
+    def _markdown_html(self, text: str, state: _CardState) -> str:
+        stash = MathStash()
+        source = convert_tab_tables(protect_markdown(text, stash))
+        self._md.reset()
+        converted = self._md.convert(source)
+        for m in UNSAFE_HTML.finditer(converted):
+            snippet = m.group(0).strip().rstrip("=").strip()
+            state.warn("unsafe-html", f"removed HTML that could run code: {snippet!r}", snippet)
+        self._state = state
+        try:
+            cleaned = self._cleaner.clean(converted)
+        finally:
+            self._state = None
+        return stash.restore(cleaned)
+
+    def render_text(self, text: str, markup: str, state: _CardState) -> str:
+        """One field's text → HTML."""
+        if markup == "plain":
+            return _plain_html(text)
+        return self._markdown_html(text, state)
+
+    def _context_html(self, titles: tuple[str, ...], state: _CardState) -> str:
+        parts = []
+        for title in titles:
+            rendered = self._markdown_html(title, state).strip()
+            if rendered.startswith("<p>") and rendered.endswith("</p>") and rendered.count("<p>") == 1:
+                parts.append(rendered[3:-4])
+            else:
+                parts.append(html.escape(title, quote=False))
+        return " › ".join(parts)
+
+    def render(self, card: Card, root: Path) -> RenderedCard:
+        """Render ``card``; local media must lie inside ``root``."""
+        back_line = card.back_line or card.line
+        state = _CardState(card, root, [(card.front, card.line), (card.back, back_line)])
+        front = self.render_text(card.front, card.markup, state)
+        back = self.render_text(card.back, card.markup, state)
+        context = self._context_html(card.context, _CardState(card, root, []))
+        return RenderedCard(
+            front_html=front,
+            back_html=back,
+            context_html=context,
+            media=tuple(state.media[name] for name in sorted(state.media)),
+            diagnostics=tuple(state.diagnostics),
+        )
+
+
+_RENDERER: Renderer | None = None
 
 
 def render_card(card: Card, root: Path) -> RenderedCard:
-    """Render ``card``; local media must lie inside ``root``."""
-    return RenderedCard(
-        front_html=render_text(card.front, card.markup),
-        back_html=render_text(card.back, card.markup),
-        context_html=html.escape(" › ".join(card.context)),
-    )
+    """Render ``card`` with a shared module-level :class:`Renderer`."""
+    global _RENDERER
+    if _RENDERER is None:
+        _RENDERER = Renderer()
+    return _RENDERER.render(card, root)
