@@ -190,6 +190,38 @@ def check_command(
         sys.exit(1)
 
 
+@cli.command("preview")
+@source_options
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("output/preview.html"),
+    show_default=True,
+    help="The HTML page to write.",
+)
+@click.option("--self-contained", is_flag=True, help="Inline MathJax into the page (one file, ~2 MB larger).")
+def preview_command(
+    sources: tuple[Path, ...], note_format: str, config_path: Path | None, output: Path, self_contained: bool
+) -> None:
+    """Write one offline HTML page showing every card as Anki shows it.
+
+    \b
+    Examples:
+      ankigen preview
+      ankigen preview notes/ -o /tmp/cards.html --self-contained
+    """
+    from ankigen.preview import write_preview
+
+    collected = collect(list(sources), _load(config_path), note_format)
+    _echo_errors(collected.all_diagnostics())
+    try:
+        page = write_preview(collected, output, self_contained=self_contained)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {display_path(output)}: {exc.strerror or exc}") from exc
+    click.echo(f"{display_path(page)}: {sum(len(d.cards) for d in collected.decks)} cards")
+
+
 def _echo_errors(diagnostics: list[Diagnostic]) -> None:
     for diagnostic in diagnostics:
         if diagnostic.severity == "error":
