@@ -1,10 +1,244 @@
-"""Parser stub for the markdown format (to be replaced)."""
+"""Markdown notes → cards: headings are questions (or terms), their bodies the answers.
+
+The block scanner (:mod:`md_blocks`) finds the headings; this module builds the heading tree and
+decides, per heading, whether it is the document title, a section (context for the cards below),
+a card, a sub-heading folded into the answer above it, or navigation (TOC, references).
+"""
 
 from __future__ import annotations
 
-from ankigen.model import ParseResult
+import re
+from dataclasses import dataclass, field
+
+from ankigen.model import Card, Diagnostic, ParseResult
+from ankigen.parsers import md_text as mt
+from ankigen.parsers.md_blocks import BLANK, CODE, FRONT, HR, HTML, TEXT, Heading, scan
+
+_IMAGE_OR_BADGE = re.compile(r"^(?:\[?!\[[^\]]*\]\([^)]*\)\]?(?:\([^)]*\))?\s*)+$")
+
+
+@dataclass
+class _Node:
+    """A heading with its direct body ``[body, body_end)`` and subtree end ``end`` (0-based lines)."""
+
+    heading: Heading
+    level: float
+    body: int
+    body_end: int
+    end: int = 0
+    children: list[_Node] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return self.heading.text
+
+
+@dataclass
+class _Draft:
+    """A card being assembled: its back spans lines ``[start, end)``."""
+
+    node: _Node
+    question: bool
+    context: tuple[str, ...]
+    start: int
+    end: int
+
+
+def _is_chapter(text: str) -> bool:
+    """A bold-only heading such as ``# **Low Level Techniques**`` titles a chapter."""
+    return bool(re.fullmatch(r"(\*\*|__)[^*_].*?\1", text.strip())) and not mt.is_question(text)
+
+
+def _context_title(text: str) -> str:
+    """A heading as plain text for ``Card.context``."""
+    text = mt.front_of(text)
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"(\*\*|__|`)", "", text)
+    return "".join(ch for ch in text if not mt.starts_with_symbol(ch)).strip() or text.strip()
+
+
+class _Parser:
+    def __init__(self, text: str, path: str) -> None:
+        self.path = path
+        self.lines = text.split("\n")
+        self.scan = scan(self.lines)
+        self.kinds = self.scan.kinds
+        self.result = ParseResult()
+        self.drafts: list[_Draft] = []
+
+    # ---- diagnostics -------------------------------------------------------------------------
+    def warn(self, line: int, rule: str, message: str) -> None:
+        self.result.diagnostics.append(Diagnostic(self.path, line + 1, "warning", rule, message))
+
+    # ---- body inspection ---------------------------------------------------------------------
+    def _content(self, i: int) -> bool:
+        """Whether line ``i`` carries answer content (not blank, rule, TOC or navigation)."""
+        kind = self.kinds[i]
+        if kind in (BLANK, HR, FRONT):
+            return False
+        line = self.lines[i]
+        if kind == CODE:
+            return bool(line.strip()) and not re.match(r"^\s*(`{3,}|~{3,})\s*\w*\s*$", line)
+        if kind == HTML and line.lstrip().startswith("<!--"):
+            return False
+        return not (mt.is_toc_line(line) or mt.is_nav_line(line))
+
+    def _placeholder(self, start: int, end: int) -> str | None:
+        """The rule id when the body is only a placeholder like ``TODO`` or ``NA``."""
+        words = " ".join(self.lines[i].strip() for i in range(start, end) if self._content(i))
+        words = words.strip(" *_>`")
+        if not words:
+            return "empty-answer"
+        if mt.NA_ANSWER.match(words):
+            return "na-answer"
+        if mt.PLACEHOLDER.match(words):
+            return "empty-answer"
+        return None
+
+    def _orphan_check(self, start: int, end: int) -> None:
+        for i in range(start, end):
+            if self.kinds[i] not in (TEXT, CODE) or not self._content(i):
+                continue
+            if _IMAGE_OR_BADGE.match(self.lines[i].strip()):
+                continue
+            self.warn(i, "orphan-text", "text here belongs to no question; it is not on any card")
+            return
+
+    # ---- tree ----------------------------------------------------------------------------------
+    def build_tree(self) -> list[_Node]:
+        heads = self.scan.headings
+        n = len(self.lines)
+        nodes = []
+        for k, h in enumerate(heads):
+            level = h.level - 0.5 if _is_chapter(h.text) else float(h.level)
+            nxt = heads[k + 1].line if k + 1 < len(heads) else n
+            nodes.append(_Node(h, level, h.end, nxt))
+        roots: list[_Node] = []
+        stack: list[_Node] = []
+        for node in nodes:
+            while stack and stack[-1].level >= node.level:
+                stack.pop().end = node.heading.line
+            (stack[-1].children if stack else roots).append(node)
+            stack.append(node)
+        for node in stack:
+            node.end = n
+        return roots
+
+    # ---- decisions -----------------------------------------------------------------------------
+    def _foldable(self, node: _Node, open_: _Draft) -> bool:
+        if mt.is_nav(node.text):
+            return False
+        if node.level > open_.node.level:
+            if open_.question:
+                return not mt.is_question(node.text)
+            return mt.is_label(node.text) or mt.is_colon_label(node.text)
+        return mt.is_label(node.text)
+
+    def walk(self, nodes: list[_Node], ctx: tuple[str, ...], open_: _Draft | None) -> _Draft | None:
+        """Process sibling headings in order; returns the card still open for folding."""
+        for node in nodes:
+            if mt.is_nav(node.text) and not self._has_content(node.body, node.body_end):
+                open_ = None
+                continue
+            if open_ is not None and self._foldable(node, open_):
+                open_.end = node.body_end
+                open_ = self.walk(node.children, ctx, open_)
+                continue
+            open_ = self.emit(node, ctx)
+        return open_
+
+    def _has_content(self, start: int, end: int) -> bool:
+        return self._placeholder(start, end) is None
+
+    def emit(self, node: _Node, ctx: tuple[str, ...]) -> _Draft | None:
+        """Turn one heading (and its subtree) into cards, a section, or a skipped question."""
+        question = mt.is_question(node.text)
+        title = _context_title(node.text)
+        child_ctx = ctx if question else (*ctx, title)
+        rule = self._placeholder(node.body, node.body_end)
+        if rule is None:
+            draft = _Draft(node, question, ctx, node.body, node.body_end)
+            self.drafts.append(draft)
+            self.walk(node.children, child_ctx, draft)
+            return draft
+        if node.children and question:
+            first = node.children[0]
+            if not mt.is_question(first.text) and not mt.is_nav(first.text):
+                draft = _Draft(node, question, ctx, node.body, node.body_end)
+                self.drafts.append(draft)
+                self.walk(node.children, ctx, draft)
+                if draft.end > node.body_end:
+                    return draft
+                self.drafts.remove(draft)
+                self._skip(node, rule)
+                return None
+        if node.children:
+            self.walk(node.children, (*ctx, title), None)
+            return None
+        if question or rule == "na-answer" or not re.search(r"\]\(", node.text):
+            self._skip(node, rule)
+        return None
+
+    def _skip(self, node: _Node, rule: str) -> None:
+        what = "is NA" if rule == "na-answer" else "is empty"
+        self.warn(node.heading.line, rule, f"the answer to {mt.front_of(node.text)!r} {what}; skipped")
+        self.result.skipped += 1
+
+    # ---- title ---------------------------------------------------------------------------------
+    def title_node(self, roots: list[_Node]) -> _Node | None:
+        """The document title: a single top-level, non-question heading at the top with sections."""
+        if len(roots) != 1 or not roots[0].children:
+            return None
+        node = roots[0]
+        if mt.is_question(node.text) or _is_chapter(node.text):
+            return None
+        if any(self._content(i) and self.kinds[i] == TEXT for i in range(node.heading.line)):
+            return None
+        return node
+
+    # ---- cards ---------------------------------------------------------------------------------
+    def _trim(self, start: int, end: int) -> tuple[int, int]:
+        while start < end and not self._content(start) and self.kinds[start] != HTML:
+            start += 1
+        while end > start and not self._content(end - 1) and self.kinds[end - 1] != HTML:
+            end -= 1
+        while end > start and self.kinds[end - 1] == HTML and not self._content(end - 1):
+            end -= 1
+        return start, end
+
+    def card(self, draft: _Draft) -> Card:
+        start, end = self._trim(draft.start, draft.end)
+        h = draft.node.heading
+        return Card(
+            front=mt.front_of(h.text),
+            back="\n".join(self.lines[start:end]).strip("\n"),
+            line=h.line + 1,
+            end_line=max(end, h.end),
+            back_line=start + 1,
+            source=self.path,
+            context=draft.context,
+            markup="markdown",
+        )
+
+    def run(self) -> ParseResult:
+        for i in self.scan.unclosed_fences:
+            self.warn(i, "unclosed-fence", "code fence is never closed; it is read as text")
+        roots = self.build_tree()
+        first = roots[0].heading.line if roots else len(self.lines)
+        self._orphan_check(0, first)
+        title = self.title_node(roots)
+        if title is not None:
+            self.result.title = _context_title(title.text)
+            self._orphan_check(title.body, title.body_end)
+            self.walk(title.children, (), None)
+        else:
+            self.walk(roots, (), None)
+        self.result.cards = [self.card(d) for d in self.drafts]
+        if not self.result.cards and any(line.strip() for line in self.lines):
+            self.warn(0, "no-cards", "no headings with answers found; no cards")
+        return self.result
 
 
 def parse(text: str, path: str) -> ParseResult:
-    """Parse `text` from `path` into cards."""
-    return ParseResult()
+    """Parse Markdown notes from ``path`` into cards (headings are fronts, their bodies backs)."""
+    return _Parser(text, path).run()

@@ -1,0 +1,166 @@
+"""What a Markdown heading or body line *is*: question, label, navigation, placeholder, TOC.
+
+Pure functions over strings, used by the Markdown parser to decide which headings become cards.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_NUMBERING = re.compile(
+    r"^(?:Q(?:uestion)?\s*\.?\s*\d*\s*[.:)\-]|Q\d+\b\s*[.:)\-]?|\d{1,4}(?:\.\d{1,4})*\s*[.):]|\(\d{1,4}\)|#\d{1,4}[.:)]?)\s*"
+)
+_STRONG_WRAP = re.compile(r"^(\*\*|__)(.+?)\1$")
+_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_TRAILING_SRC = re.compile(r"\s*\[?\[[^\]]*\]\]?\([^)]*\)\]?\s*$")
+_HTML_TAG = re.compile(r"<[^>]{0,300}>")
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
+
+
+def _words(text: str, sep: str | None = None) -> frozenset[str]:
+    """A set of lowercase words or phrases from one string."""
+    return frozenset(w.strip() for w in text.split(sep) if w.strip())
+
+
+INTERROGATIVES = _words(
+    "what whats what's why how hows how's when where which who whom whose is are can could does do did "
+    "should would will was were has have may might shall explain describe draw give compare list name "
+    "summarize summarise complete define discuss state outline contrast differentiate distinguish "
+    "identify illustrate write implement calculate compute derive prove mention tell suppose imagine "
+    "design evaluate justify sketch find"
+)
+_PHRASES = (
+    "at a high level",
+    "in general,",
+    "in your own words",
+    "difference between",
+    "in what ",
+    "in which ",
+)
+_CJK_QUESTION = re.compile(
+    r"(什么|什麼|如何|为什么|為什麼|怎么|怎樣|怎样|吗|嗎|무엇|왜|어떻게|인가|는가|나요|까)\W*$"
+)
+_LABELS = _words(
+    (
+        "overview|details|detail|note|notes|summary|example|examples|explanation|answer|answers|solution|"
+        "implementation|code|key points|key takeaways|takeaway|takeaways|intuition|pros|cons|pros and cons|"
+        "advantages|disadvantages|conclusion|tl;dr|tldr|usage|syntax|output|definition|pseudocode|"
+        "illustration|diagram|formula|proof|remarks|tips|caveats|in summary|bottom line|additional notes|"
+        "background|result|results|steps|algorithm|explanation with example|code example|in short"
+    ),
+    "|",
+)
+_NAV = _words(
+    (
+        "table of contents|contents|toc|table of content|index|references|reference|further reading|see also|"
+        "bibliography|sources|links|useful links|credits|acknowledgements|acknowledgments|license|licence|"
+        "contributing|contributors|contribution|disclaimer|back to top|reference links|"
+        "目录|목차|참고|참고 자료"
+    ),
+    "|",
+)
+PLACEHOLDER = re.compile(
+    r"(?i)^(?:todo|tbd|tba|to do|na|n/a|n\.a\.|none|nil|-+|\.{2,}|…|\?+|coming soon|wip|work in progress|"
+    r"to be (?:added|done|written|filled|completed)|answer goes here|\(?empty\)?)[.!]?$"
+)
+NA_ANSWER = re.compile(r"(?i)^(?:na|n/a|n\.a\.)\.?$")
+_TOC_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])?\s*\[[^\]]*\]\((?:#[^)]*)?\)\s*$")
+_BACK_TO_TOP = re.compile(r"(?i)(back\s+to\s+(?:top|toc|contents|index)|⬆|↥|\[\s*top\s*\])")
+
+
+def strip_numbering(text: str) -> str:
+    """Remove leading list/question numbering (``12.``, ``1)``, ``Q3.``, ``Q:``), also inside ``**…**``."""
+    wrap = _STRONG_WRAP.match(text)
+    if wrap is not None:
+        inner = strip_numbering(wrap.group(2).strip())
+        return f"{wrap.group(1)}{inner}{wrap.group(1)}" if inner else text
+    stripped = _NUMBERING.sub("", text, count=1).strip()
+    return stripped if stripped else text
+
+
+def front_of(text: str) -> str:
+    """The card front for a heading's text: numbering and closing hashes removed, Markdown kept."""
+    text = text.strip()
+    text = re.sub(r"^\*\*\s*(\d{1,4}[.)]|Q\d*[.:])\s*\*\*\s*", "", text)  # "**1.** Question"
+    text = strip_numbering(text)
+    wrap = _STRONG_WRAP.match(text)
+    if wrap and "**" not in wrap.group(2) and "__" not in wrap.group(2):
+        text = wrap.group(2).strip()  # a wholly bold heading: the bold is the heading's style
+    return text
+
+
+def plain(text: str) -> str:
+    """Heading text without Markdown/HTML markup, numbering or leading symbols, for classification."""
+    text = _LINK.sub(r"\1", _HTML_TAG.sub("", text))
+    text = re.sub(r"[*_`~]", "", text).strip()
+    text = "".join(ch for ch in text if not _is_symbol(ch)).strip()
+    text = strip_numbering(text)
+    return " ".join(text.split())
+
+
+def _is_symbol(ch: str) -> bool:
+    cat = unicodedata.category(ch)
+    return cat in ("So", "Sk", "Cs", "Co") or ch in "\ufe0f\u200d\u200b"
+
+
+def starts_with_symbol(text: str) -> bool:
+    """True when the heading opens with an emoji or pictograph (after emphasis markers)."""
+    text = re.sub(r"^[\s*_]+", "", _HTML_TAG.sub("", text))
+    return bool(text) and _is_symbol(text[0])
+
+
+def is_question(text: str) -> bool:
+    """A heading is a question when it ends with ``?`` or opens with an interrogative/instruction word."""
+    bare = _TRAILING_SRC.sub("", text)
+    words = plain(bare)
+    low = words.casefold().rstrip(" .:")
+    if low.endswith(("?", "？")) or _CJK_QUESTION.search(low):
+        return True
+    if low.startswith(_PHRASES):
+        return True
+    first = _WORD.match(low)
+    return first is not None and first.group(0).replace("’", "'") in INTERROGATIVES
+
+
+def is_label(text: str) -> bool:
+    """A sub-heading that labels part of an answer: emoji-led or a generic word like "Summary"."""
+    if starts_with_symbol(text):
+        return True
+    return plain(text).casefold().rstrip(" :.") in _LABELS
+
+
+def is_colon_label(text: str) -> bool:
+    """A heading ending with a colon ("Learning Rate:") introduces the text below it."""
+    return plain(text).rstrip().endswith((":", "：")) and not is_question(text)
+
+
+def is_nav(text: str) -> bool:
+    """Headings for navigation or boilerplate (TOC, references, license): never cards."""
+    if is_question(text):
+        return False
+    low = plain(text).casefold().strip(" :.[]")
+    if low in _NAV:
+        return True
+    stripped = _LINK.sub("", _HTML_TAG.sub("", text)).strip(" *_[]")
+    return not stripped and bool(_LINK.search(text))
+
+
+def is_toc_line(line: str) -> bool:
+    """A line of a table of contents: ``{:toc}``, ``TOC``, or a list item linking to an ``#anchor``."""
+    s = line.strip()
+    if s in ("{:toc}", "[TOC]", "[[_TOC_]]", "[toc]", "{:toc}"):
+        return True
+    if re.fullmatch(r"(?i)(?:\d+\.\s*|[-*+]\s*)?(?:toc|table of contents|contents)\s*:?", s):
+        return True
+    return bool(_TOC_ITEM.match(s))
+
+
+def is_nav_line(line: str) -> bool:
+    """A line that carries no content of its own: back-to-top links, ``<br>``, bare closing tags."""
+    s = line.strip()
+    if _BACK_TO_TOP.search(s) and len(_LINK.sub("", _HTML_TAG.sub("", s)).strip(" *_|")) <= 20:
+        return True
+    if re.search(r"(?i)<(img|table|svg|video|iframe|math|pre|code)\b", s):
+        return False
+    return bool(_HTML_TAG.search(s)) and not _HTML_TAG.sub("", s).replace("&nbsp;", "").strip()
