@@ -12,7 +12,7 @@ import re
 
 from ankigen.render_math import code_line_mask
 
-_ROW = re.compile(r"\S\t")
+_ROW = re.compile(r"^[ \t]*\S[^\t]*\t")
 _COMMENT = re.compile(r"^(?://|#|%|--)")
 
 
