@@ -1,0 +1,75 @@
+"""Reading sources robustly and detecting their note format from content."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+import pytest
+from conftest import CORPUS, seed
+
+from ankigen.sources import decode, detect_format, find_sources, read_source
+
+
+def test_utf8_with_bom_and_crlf_is_clean_text() -> None:
+    source = decode(codecs.BOM_UTF8 + "Q: café?\r\nA: crème\r\n".encode(), "a.txt")
+    assert source.text == "Q: café?\nA: crème\n" and source.diagnostics == []
+
+
+def test_utf16_with_bom() -> None:
+    source = decode("Q: naïve?\r\nA: yes\r\n".encode("utf-16"), "a.txt")
+    assert source.text == "Q: naïve?\nA: yes\n" and source.diagnostics == []
+
+
+def test_cp1252_fallback_warns_at_the_first_bad_line() -> None:
+    source = decode("Q: ok\nA: café crème — “quoted”\n".encode("cp1252"), "a.txt")
+    assert source.text == "Q: ok\nA: café crème — “quoted”\n"
+    (warning,) = source.diagnostics
+    assert (warning.path, warning.line, warning.severity, warning.rule) == ("a.txt", 2, "warning", "encoding")
+
+
+def test_binary_and_empty_files() -> None:
+    binary = decode(b"PK\x03\x04\x00\x00", "b.txt")
+    assert binary.text is None and [d.rule for d in binary.diagnostics] == ["binary-file"]
+    empty = decode(b" \n\r\n", "e.md")
+    assert empty.text is None and [d.rule for d in empty.diagnostics] == ["empty-file"]
+
+
+def test_unreadable_file_is_a_diagnostic(tmp_path: Path) -> None:
+    source = read_source(tmp_path / "gone.md")
+    assert source.text is None and source.diagnostics[0].rule == "read-error"
+
+
+def test_find_sources_recurses_and_skips_hidden(tmp_path: Path) -> None:
+    for name in ("a.md", "sub/b.txt", "sub/c.markdown", ".git/d.md", "e.png", "sub/.hidden/f.md"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    found = [p.relative_to(tmp_path).as_posix() for p in find_sources([tmp_path])]
+    assert found == ["a.md", "sub/b.txt", "sub/c.markdown"]
+
+
+@pytest.mark.parametrize(
+    ("prefix", "expected"),
+    [("000", "qa"), ("001", "markdown"), ("002", "markdown"), ("003", "markdown"), ("004", "questionnaire")],
+)
+def test_detects_seed_formats(prefix: str, expected: str) -> None:
+    assert detect_format(seed(prefix).read_text("utf-8")) == expected
+
+
+def _plain_corpus_files(folder: str) -> list[Path]:
+    """Corpus files of ``folder`` that SOURCES.md does not mark as a VARIANT of the format."""
+    rows = (CORPUS / "SOURCES.md").read_text("utf-8").splitlines()
+    names = [
+        cells[6].strip("` ")
+        for cells in (row.split("|") for row in rows if row.startswith("| "))
+        if len(cells) > 7 and "VARIANT" not in cells[7]
+    ]
+    return [CORPUS / folder / name for name in names if (CORPUS / folder / name).is_file()]
+
+
+@pytest.mark.parametrize(("folder", "count"), [("qa", 7), ("markdown", 36), ("questionnaire", 18)])
+def test_detects_corpus_formats(folder: str, count: int) -> None:
+    files = _plain_corpus_files(folder)
+    assert len(files) == count
+    wrong = [f.name for f in files if detect_format(f.read_text("utf-8", errors="replace")) != folder]
+    assert wrong == []
