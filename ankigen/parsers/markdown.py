@@ -128,6 +128,8 @@ class _Parser:
     def _foldable(self, node: _Node, open_: _Draft) -> bool:
         if mt.is_nav(node.text):
             return False
+        if mt.starts_with_symbol(node.text):
+            return True  # "✅ Summary", "🔍 Example:" label part of the answer above
         if node.level > open_.node.level:
             if open_.question:
                 return not mt.is_question(node.text)
@@ -137,7 +139,7 @@ class _Parser:
     def walk(self, nodes: list[_Node], ctx: tuple[str, ...], open_: _Draft | None) -> _Draft | None:
         """Process sibling headings in order; returns the card still open for folding."""
         for node in nodes:
-            if mt.is_nav(node.text) and not self._has_content(node.body, node.body_end):
+            if mt.is_nav(node.text):
                 open_ = None
                 continue
             if open_ is not None and self._foldable(node, open_):
@@ -146,9 +148,6 @@ class _Parser:
                 continue
             open_ = self.emit(node, ctx)
         return open_
-
-    def _has_content(self, start: int, end: int) -> bool:
-        return self._placeholder(start, end) is None
 
     def emit(self, node: _Node, ctx: tuple[str, ...]) -> _Draft | None:
         """Turn one heading (and its subtree) into cards, a section, or a skipped question."""
@@ -163,7 +162,9 @@ class _Parser:
             return draft
         if node.children and question:
             first = node.children[0]
-            if not mt.is_question(first.text) and not mt.is_nav(first.text):
+            if (mt.starts_with_symbol(first.text) or not mt.is_question(first.text)) and not mt.is_nav(
+                first.text
+            ):
                 draft = _Draft(node, question, ctx, node.body, node.body_end)
                 self.drafts.append(draft)
                 self.walk(node.children, ctx, draft)

@@ -26,9 +26,18 @@ def _words(text: str, sep: str | None = None) -> frozenset[str]:
 INTERROGATIVES = _words(
     "what whats what's why how hows how's when where which who whom whose is are can could does do did "
     "should would will was were has have may might shall explain describe draw give compare list name "
-    "summarize summarise complete define discuss state outline contrast differentiate distinguish "
-    "identify illustrate write implement calculate compute derive prove mention tell suppose imagine "
-    "design evaluate justify sketch find"
+    "summarize summarise define discuss contrast differentiate distinguish justify elaborate"
+)
+# Verbs that also open noun phrases ("State Space Models", "List Comprehension"): a question only
+# when followed by a determiner, a number or a wh-word ("State the…", "Name three…", "List some…").
+AMBIGUOUS_VERBS = _words(
+    "state name list complete outline identify illustrate write implement calculate compute derive "
+    "prove mention tell suppose imagine design evaluate sketch find show"
+)
+_DETERMINERS = _words(
+    "the a an some all any few several each every two three four five six seven eight nine ten "
+    "how what why which when where who whether its your their these those this that one following "
+    "and out"
 )
 _PHRASES = (
     "at a high level",
@@ -119,8 +128,17 @@ def is_question(text: str) -> bool:
         return True
     if low.startswith(_PHRASES):
         return True
-    first = _WORD.match(low)
-    return first is not None and first.group(0).replace("’", "'") in INTERROGATIVES
+    tokens = low.replace("’", "'").split()
+    first = _WORD.match(tokens[0]) if tokens else None
+    if first is None:
+        return False
+    word = first.group(0)
+    if word in INTERROGATIVES:
+        return True
+    if word in AMBIGUOUS_VERBS and len(tokens) > 1:
+        nxt = tokens[1].strip(",:;")
+        return nxt in _DETERMINERS or nxt.isdigit()
+    return False
 
 
 def is_label(text: str) -> bool:
@@ -142,6 +160,8 @@ def is_nav(text: str) -> bool:
     low = plain(text).casefold().strip(" :.[]")
     if low in _NAV:
         return True
+    if re.search(r"\]\(\s*https?://", text):
+        return True  # "Explore all answers here 👉 [site](https://…)": a call to follow a link
     stripped = _LINK.sub("", _HTML_TAG.sub("", text)).strip(" *_[]")
     return not stripped and bool(_LINK.search(text))
 
