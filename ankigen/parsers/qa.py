@@ -1,10 +1,500 @@
-"""Parser stub for the qa format (to be replaced)."""
+"""Parser for the ``Q:``/``A:`` format: one or more question lines, then answer lines, as plain text.
+
+Besides the strict form (every line prefixed with ``Q:`` or ``A:``) it accepts what real FAQ files do:
+markers indented or inside ``>`` blockquotes, ``Q.``/``Q)``/``Q001:``/``Q-001.``/``**Q:**`` spellings,
+unprefixed continuation lines (their common indentation is removed, relative indentation is kept),
+blank lines between question and answer, several ``A:`` paragraphs, HTML comments between cards
+(ignored), a question with no ``A:`` whose answer follows as unprefixed text, and an ``A:`` right
+under an unprefixed question line. Markdown ``#`` headings outside cards become the cards' context.
+
+The scan is a single pass over the lines with a handful of states; no regular expressions.
+"""
 
 from __future__ import annotations
 
-from ankigen.model import ParseResult
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ankigen.model import Card, Diagnostic, ParseResult
+
+_TAB = 8
+_SNIPPET = 80
+_MAX_MARKER_DIGITS = 6
+
+Kind = Literal["Q", "A"]
+
+
+@dataclass
+class _Item:
+    """One source line of a question or answer: the marker's text, or a raw continuation line."""
+
+    line: int
+    text: str
+    marker: bool
+
+
+@dataclass
+class _Open:
+    """The card being read."""
+
+    line: int
+    quoted: bool
+    q_text_col: int
+    marker_col: int
+    q_items: list[_Item] = field(default_factory=list)
+    a_items: list[_Item] = field(default_factory=list)
+    a_text_col: int = 0
+    answering: bool = False
+    hanging: bool | None = None
+    para_start: int | None = None
+
+
+@dataclass
+class _Marker:
+    kind: Kind
+    col: int
+    text_col: int
+    text: str
+
+
+def _indent(s: str) -> tuple[int, int]:
+    """Return the number of leading space/tab characters of ``s`` and their width in columns."""
+    col = 0
+    i = 0
+    for ch in s:
+        if ch == " ":
+            col += 1
+        elif ch == "\t":
+            col += _TAB - col % _TAB
+        else:
+            break
+        i += 1
+    return i, col
+
+
+def _dedent(s: str, cols: int) -> str:
+    """Remove ``cols`` columns of leading whitespace from ``s`` (a tab straddling the cut becomes spaces)."""
+    col = 0
+    i = 0
+    n = len(s)
+    while i < n and col < cols:
+        ch = s[i]
+        if ch == " ":
+            col += 1
+        elif ch == "\t":
+            nxt = col + _TAB - col % _TAB
+            if nxt > cols:
+                return " " * (nxt - cols) + s[i + 1 :]
+            col = nxt
+        else:
+            break
+        i += 1
+    return s[i:]
+
+
+def _unquote(line: str) -> tuple[str, bool]:
+    """Strip every ``>`` blockquote prefix (each at most 3 spaces in, with one optional space after)."""
+    i = 0
+    n = len(line)
+    quoted = False
+    while True:
+        j = i
+        while j < n and j - i < 4 and line[j] == " ":
+            j += 1
+        if j < n and line[j] == ">":
+            quoted = True
+            i = j + 1
+            if i < n and line[i] == " ":
+                i += 1
+        else:
+            break
+    return (line[i:] if quoted else line), quoted
+
+
+def _marker(rest: str) -> _Marker | None:
+    """Recognise ``Q:``, ``A.``, ``Q)``, ``Q001:``, ``A-001.``, ``**Q:**`` at the start of ``rest``."""
+    i, col = _indent(rest)
+    n = len(rest)
+    j = i
+    bold = ""
+    if rest.startswith("**", j) or rest.startswith("__", j):
+        bold = rest[j : j + 2]
+        j += 2
+    if j >= n or rest[j] not in "QA":
+        return None
+    kind: Kind = "Q" if rest[j] == "Q" else "A"
+    j += 1
+    if j < n and rest[j] == "-" and j + 1 < n and rest[j + 1].isascii() and rest[j + 1].isdigit():
+        j += 1
+    digits = 0
+    while j < n and rest[j].isascii() and rest[j].isdigit() and digits < _MAX_MARKER_DIGITS:
+        j += 1
+        digits += 1
+    if j >= n or rest[j] not in ":.)":
+        return None
+    punct = rest[j]
+    j += 1
+    if bold:
+        if not rest.startswith(bold, j):
+            return None
+        j += 2
+    if j < n:
+        if rest[j] in " \t":
+            j += 1
+        elif punct != ":" or bold:
+            return None
+    return _Marker(kind, col, _width(rest[:j]), rest[j:])
+
+
+def _width(prefix: str) -> int:
+    """Column width of ``prefix`` (tabs expanded)."""
+    col = 0
+    for ch in prefix:
+        col += _TAB - col % _TAB if ch == "\t" else 1
+    return col
+
+
+def _heading(rest: str) -> tuple[int, str] | None:
+    """Return ``(level, title)`` when ``rest`` is a Markdown ATX heading."""
+    i, col = _indent(rest)
+    if col > 3:
+        return None
+    n = len(rest)
+    j = i
+    while j < n and rest[j] == "#" and j - i < 7:
+        j += 1
+    level = j - i
+    if not 1 <= level <= 6 or (j < n and rest[j] not in " \t"):
+        return None
+    title = rest[j:].strip()
+    bare = title.rstrip("#")
+    if bare != title and (not bare or bare[-1] in " \t"):
+        title = bare.strip()
+    return level, title
+
+
+def _snippet(text: str) -> str:
+    """First line of ``text``, shortened for a diagnostic message."""
+    first = text.strip().split("\n", 1)[0]
+    return first if len(first) <= _SNIPPET else first[:_SNIPPET] + "…"
+
+
+def _is_blank(s: str) -> bool:
+    return not s.strip()
+
+
+def _render(items: list[_Item], text_col: int, strip_first: bool) -> tuple[str, int, int]:
+    """Join items into text; return ``(text, first_line, last_line)`` of the non-blank part.
+
+    Marker items contribute the text after their marker; continuation items lose their common
+    indentation, but never more than ``text_col`` columns (the column where marker text starts).
+    """
+    start = 0
+    end = len(items)
+    while start < end and _is_blank(items[start].text):
+        start += 1
+    while end > start and _is_blank(items[end - 1].text):
+        end -= 1
+    if start == end:
+        return "", 0, 0
+    cut = text_col
+    for item in items[start:end]:
+        if not item.marker and not _is_blank(item.text):
+            cut = min(cut, _indent(item.text)[1])
+    out: list[str] = []
+    for item in items[start:end]:
+        text = item.text if item.marker else _dedent(item.text, cut)
+        out.append(text.rstrip())
+    if strip_first:
+        out[0] = out[0].lstrip()
+    return "\n".join(out), items[start].line, items[end - 1].line
+
+
+class _Parser:
+    """Line-by-line state machine; ``run`` returns the ParseResult."""
+
+    def __init__(self, text: str, path: str) -> None:
+        self.text = text
+        self.path = path
+        self.result = ParseResult()
+        self.orphans: list[Diagnostic] = []
+        self.card: _Open | None = None
+        self.context: list[tuple[int, str]] = []
+        self.seen_content = False
+        self.paragraph: list[_Item] = []
+        self.prev_blank = True
+
+    # -- diagnostics -------------------------------------------------------------------------------
+    def warn(self, line: int, rule: str, message: str) -> None:
+        self.result.diagnostics.append(Diagnostic(self.path, line, "warning", rule, message))
+
+    def flush_paragraph(self) -> None:
+        """Report the pending orphan paragraph (unless it holds no letters or digits at all)."""
+        para = self.paragraph
+        self.paragraph = []
+        if not para:
+            return
+        joined = "\n".join(item.text for item in para)
+        if any(ch.isalnum() for ch in joined):
+            self.orphans.append(
+                Diagnostic(
+                    self.path,
+                    para[0].line,
+                    "warning",
+                    "orphan-text",
+                    f"text outside any question/answer is ignored: {_snippet(joined)}",
+                )
+            )
+
+    # -- cards ---------------------------------------------------------------------------------------
+    def start_card(self, lineno: int, marker: _Marker, quoted: bool) -> None:
+        self.finish_card()
+        self.flush_paragraph()
+        self.card = _Open(lineno, quoted, marker.text_col, marker.col)
+        self.card.q_items.append(_Item(lineno, marker.text, True))
+
+    def finish_card(self) -> None:
+        card = self.card
+        if card is None:
+            return
+        self.card = None
+        q_items = card.q_items
+        a_items = card.a_items
+        a_col = card.a_text_col
+        if not card.answering:
+            q_items, a_items = _split_implicit(card.q_items)
+            a_col = card.q_text_col
+        front, _, _ = _render(q_items, card.q_text_col, strip_first=True)
+        back, back_line, end_line = _render(a_items, a_col, strip_first=False)
+        if not front:
+            if back:
+                self.orphans.append(
+                    Diagnostic(
+                        self.path,
+                        back_line,
+                        "warning",
+                        "orphan-text",
+                        f"answer without a question is ignored: {_snippet(back)}",
+                    )
+                )
+            return
+        if not back:
+            self.result.skipped += 1
+            if card.answering:
+                self.warn(card.line, "empty-answer", f"question has an empty answer: {_snippet(front)}")
+            else:
+                self.warn(card.line, "unanswered-question", f"question has no answer: {_snippet(front)}")
+            return
+        self.result.cards.append(
+            Card(
+                front=front,
+                back=back,
+                line=card.line,
+                end_line=end_line,
+                back_line=back_line,
+                source=self.path,
+                context=tuple(title for _, title in self.context),
+                markup="plain",
+            )
+        )
+
+    def ends_card(self, card: _Open, rest: str, quoted: bool) -> bool:
+        """After a blank line, does this unmarked line leave the card (dedent, heading, quote end)?"""
+        if not self.prev_blank:
+            return False
+        if card.quoted and not quoted:
+            return True
+        if _heading(rest) is not None:
+            return True
+        col = _indent(rest)[1]
+        return col < card.marker_col or (bool(card.hanging) and col <= card.marker_col)
+
+    # -- outside cards ---------------------------------------------------------------------------------
+    def outside(self, lineno: int, raw: str, rest: str, marker: _Marker | None, quoted: bool) -> None:
+        if marker is not None and marker.kind == "A":
+            if self.paragraph and not self.prev_blank:
+                self.question_from_paragraph(lineno, marker, quoted)
+                return
+            self.flush_paragraph()
+            self.paragraph.append(_Item(lineno, raw, False))
+            return
+        if _is_blank(rest):
+            self.flush_paragraph()
+            return
+        heading = _heading(rest)
+        if heading is not None:
+            self.flush_paragraph()
+            level, title = heading
+            if level == 1 and not self.seen_content and self.result.title is None:
+                self.result.title = title
+            else:
+                while self.context and self.context[-1][0] >= level:
+                    self.context.pop()
+                self.context.append((level, title))
+            return
+        self.paragraph.append(_Item(lineno, rest, False))
+
+    def split_off_question(self, card: _Open, lineno: int, marker: _Marker, quoted: bool) -> None:
+        """An ``A:`` under an unprefixed question-like paragraph inside an answer starts a new card."""
+        assert card.para_start is not None
+        para = card.a_items[card.para_start :]
+        del card.a_items[card.para_start :]
+        self.finish_card()
+        self.paragraph = [_Item(item.line, item.text, False) for item in para]
+        self.question_from_paragraph(lineno, marker, quoted)
+
+    def question_from_paragraph(self, lineno: int, marker: _Marker, quoted: bool) -> None:
+        """An ``A:`` right under unprefixed text: that paragraph is the question (numbering removed)."""
+        para = self.paragraph
+        self.paragraph = []
+        first = para[0]
+        _, text = _strip_numbering(first.text)
+        i, col = _indent(first.text)
+        card = _Open(first.line, quoted, col, col)
+        card.q_items.append(_Item(first.line, text, True))
+        card.q_items.extend(para[1:])
+        card.answering = True
+        card.a_text_col = marker.text_col
+        card.a_items.append(_Item(lineno, marker.text, True))
+        self.card = card
+
+    # -- main loop -------------------------------------------------------------------------------------
+    def run(self) -> ParseResult:
+        text = self.text
+        last_close = text.rfind("-->")
+        in_comment = False
+        pos = 0
+        for lineno, raw in enumerate(text.split("\n"), start=1):
+            line_start = pos
+            pos += len(raw) + 1
+            if in_comment:
+                if "-->" in raw:
+                    in_comment = False
+                continue
+            rest, quoted = _unquote(raw)
+            stripped = rest.lstrip(" \t")
+            if stripped.startswith("<!--"):
+                self.finish_card()
+                self.flush_paragraph()
+                self.prev_blank = True
+                if "-->" in stripped[4:]:
+                    continue
+                if last_close > line_start + len(raw) - len(stripped) + 3:
+                    in_comment = True
+                else:
+                    self.orphans.append(
+                        Diagnostic(
+                            self.path,
+                            lineno,
+                            "warning",
+                            "orphan-text",
+                            "HTML comment is never closed; only this line is ignored",
+                        )
+                    )
+                continue
+            self.line(lineno, raw, rest, quoted)
+        self.finish_card()
+        self.flush_paragraph()
+        if self.result.cards:
+            self.result.diagnostics.extend(self.orphans)
+        elif text.strip():
+            self.warn(1, "no-cards", "no Q:/A: cards found")
+        self.result.diagnostics.sort(key=Diagnostic.sort_key)
+        return self.result
+
+    def line(self, lineno: int, raw: str, rest: str, quoted: bool) -> None:
+        marker = _marker(rest)
+        card = self.card
+        blank = _is_blank(rest)
+        if card is not None and marker is None and not blank and self.ends_card(card, rest, quoted):
+            self.finish_card()
+            card = None
+        if card is None:
+            if marker is not None and marker.kind == "Q":
+                self.start_card(lineno, marker, quoted)
+            else:
+                self.outside(lineno, raw, rest, marker, quoted)
+        elif marker is not None and marker.kind == "Q":
+            if card.answering or self.prev_blank:
+                self.start_card(lineno, marker, quoted)
+            else:
+                card.q_items.append(_Item(lineno, marker.text, True))
+                card.marker_col = marker.col
+        elif marker is not None:
+            if (
+                card.answering
+                and card.para_start is not None
+                and _looks_like_question(card.a_items[card.para_start :])
+            ):
+                self.split_off_question(card, lineno, marker, quoted)
+                return
+            if not card.answering:
+                card.answering = True
+                card.a_text_col = marker.text_col
+            card.a_items.append(_Item(lineno, marker.text, True))
+            card.marker_col = marker.col
+            card.para_start = None
+        else:
+            content = rest if card.quoted and quoted else raw
+            if not blank and card.hanging is None:
+                card.hanging = _indent(content)[1] > card.marker_col
+            items = card.a_items if card.answering else card.q_items
+            if blank:
+                card.para_start = None
+            elif self.prev_blank:
+                card.para_start = len(items)
+            items.append(_Item(lineno, content, False))
+        if not blank:
+            self.seen_content = True
+        self.prev_blank = blank
+
+
+def _strip_numbering(text: str) -> tuple[bool, str]:
+    """Remove a leading ``12.``/``1)`` list number from ``text``."""
+    s = text.lstrip(" \t")
+    j = 0
+    while j < len(s) and j < 9 and s[j].isascii() and s[j].isdigit():
+        j += 1
+    if 0 < j < len(s) and s[j] in ".)" and (j + 1 == len(s) or s[j + 1] in " \t"):
+        return True, s[j + 1 :].lstrip(" \t")
+    return False, text
+
+
+def _looks_like_question(items: list[_Item]) -> bool:
+    """Is this unprefixed paragraph a question (numbered, or ending in ``?``)?"""
+    if not items:
+        return False
+    return _strip_numbering(items[0].text)[0] or items[-1].text.rstrip().endswith("?")
+
+
+def _split_implicit(items: list[_Item]) -> tuple[list[_Item], list[_Item]]:
+    """Split a question that has no ``A:`` into question and answer items.
+
+    The question runs to the first line ending in ``?`` in its first paragraph; failing that, to
+    the end of the first paragraph when more text follows, else it is just the marker lines.
+    """
+    end = len(items)
+    while end and _is_blank(items[end - 1].text):
+        end -= 1
+    last_marker = 0
+    first_blank = end
+    for i in range(end):
+        if items[i].marker:
+            last_marker = i
+        elif _is_blank(items[i].text):
+            first_blank = i
+            break
+    split = last_marker + 1
+    for i in range(last_marker, first_blank):
+        if items[i].text.rstrip().endswith("?"):
+            split = i + 1
+            break
+    else:
+        if first_blank < end:
+            split = first_blank
+    return items[:split], items[split:end]
 
 
 def parse(text: str, path: str) -> ParseResult:
-    """Parse `text` from `path` into cards."""
-    return ParseResult()
+    """Parse Q:/A: notes in ``text`` (from ``path``) into plain-text cards and diagnostics."""
+    return _Parser(text, path).run()
