@@ -111,6 +111,8 @@ class _Parser:
         nodes = []
         for k, h in enumerate(heads):
             level = h.level - 0.5 if _is_chapter(h.text) else float(h.level)
+            if h.nested:
+                level = 6 + h.level / 10  # a heading inside a list item stays inside that item
             nxt = heads[k + 1].line if k + 1 < len(heads) else n
             nodes.append(_Node(h, level, h.end, nxt))
         roots: list[_Node] = []

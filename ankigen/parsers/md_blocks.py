@@ -38,6 +38,7 @@ class Heading:
     text: str
     line: int
     end: int
+    nested: bool = False  # indented inside a list item: part of that item's content
 
 
 @dataclass
@@ -77,10 +78,23 @@ class _Scanner:
         self.fence_fail: dict[str, int] = {}  # fence char -> smallest length whose close was missing
         self.tag_fail: set[str] = set()  # tag names whose close tag was missing once
 
-    def _find_fence_close(self, start: int, char: str, length: int) -> int:
+    def _find_fence_close(self, start: int, char: str, length: int, in_item: bool) -> int:
+        """Index of the fence's last line, or -1 when it never closes.
+
+        A fence indented inside a list item also ends where the item ends: at the first
+        non-blank line back at column 0 (as CommonMark and GitHub read it).
+        """
+        close = re.compile(r"^\s*" + re.escape(char) + "{" + str(length) + r",}\s*$")
+        if in_item:
+            for j in range(start, len(self.lines)):
+                line = self.lines[j]
+                if close.match(line):
+                    return j
+                if line[:1] not in (" ", "\t", ""):
+                    return j - 1
+            return len(self.lines) - 1
         if length >= self.fence_fail.get(char, 1 << 30):
             return -1
-        close = re.compile(r"^\s*" + re.escape(char) + "{" + str(length) + r",}\s*$")
         for j in range(start, len(self.lines)):
             if close.match(self.lines[j]):
                 return j
@@ -146,7 +160,9 @@ class _Scanner:
             ind = _indent(line)
             fence = _FENCE.match(line)
             if fence and (ind <= 3 or in_list) and not (fence.group(2)[0] == "`" and "`" in fence.group(3)):
-                close = self._find_fence_close(i + 1, fence.group(2)[0], len(fence.group(2)))
+                close = self._find_fence_close(
+                    i + 1, fence.group(2)[0], len(fence.group(2)), ind > 0 and in_list
+                )
                 if close >= 0:
                     for j in range(i, close + 1):
                         kinds[j] = CODE
@@ -160,7 +176,7 @@ class _Scanner:
                 continue
             if in_list and ind >= 2 and line.lstrip().startswith("#"):
                 m = _ATX.match(line.lstrip())
-                if m and self._add_atx(i, m.group(1), m.group(2)):
+                if m and self._add_atx(i, m.group(1), m.group(2), nested=True):
                     block_start = True
                     i += 1
                     continue
@@ -217,12 +233,12 @@ class _Scanner:
             i += 1
         return self.scan
 
-    def _add_atx(self, i: int, hashes: str, raw: str) -> bool:
+    def _add_atx(self, i: int, hashes: str, raw: str, nested: bool = False) -> bool:
         text = heading_text(raw).lstrip("#").strip()
         if not text:
             return False
         self.kinds[i] = HEADING
-        self.scan.headings.append(Heading(len(hashes), text, i, i + 1))
+        self.scan.headings.append(Heading(len(hashes), text, i, i + 1, nested))
         return True
 
 
