@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ankigen import lint, package
+from ankigen.cache import RenderCache
 from ankigen.config import Config
 from ankigen.model import Card, Diagnostic
 from ankigen.parsers import PARSERS
-from ankigen.render import NOTE_CSS, RenderedCard, Renderer
+from ankigen.render import NOTE_CSS, RenderedCard
 from ankigen.sources import detect_format, display_path, find_sources, read_source
+from ankigen.workers import render_all
 
 DEFAULT_SOURCES = (Path("seeds"),)
 
@@ -98,11 +100,21 @@ def source_files(sources: Sequence[Path], config: Config) -> list[SourceFile]:
     return files
 
 
+@dataclass(frozen=True)
+class RenderOptions:
+    """How to render: worker processes, the cache folder (``None``: no cache), a progress callback."""
+
+    jobs: int = 1
+    cache_dir: Path | None = None
+    progress: Callable[[int, int], None] | None = None
+
+
 def collect(
     sources: Sequence[Path],
     config: Config,
     note_format: str = "auto",
     deck_name: str | None = None,
+    options: RenderOptions = RenderOptions(),
 ) -> Collected:
     """Read, parse, lint and render every source; group the cards into decks."""
     decks: dict[str, Deck] = {}
@@ -140,7 +152,8 @@ def collect(
             roots[text.path] = source.root
     for deck in decks.values():
         _assign_guids(deck)
-        _render(deck, roots)
+        deck.diagnostics.extend(lint.lint_cards(built.card for built in deck.cards))
+    _render(list(decks.values()), roots, options)
     return Collected(list(decks.values()), stray)
 
 
@@ -201,12 +214,29 @@ def _assign_guids(deck: Deck) -> None:
         )
 
 
-def _render(deck: Deck, roots: dict[str, Path]) -> None:
-    renderer = Renderer()
-    deck.diagnostics.extend(lint.lint_cards(built.card for built in deck.cards))
-    for built in deck.cards:
-        built.html = renderer.render(built.card, roots.get(built.card.source, Path.cwd()))
-        deck.diagnostics.extend(built.html.diagnostics)
+def _render(decks: list[Deck], roots: dict[str, Path], options: RenderOptions) -> None:
+    """Render every card of every deck, through the cache and worker processes."""
+    built = [b for deck in decks for b in deck.cards]
+    items = [(b.card, roots.get(b.card.source, Path.cwd())) for b in built]
+    cache = RenderCache(options.cache_dir) if options.cache_dir else None
+    done = 0
+
+    def advance(count: int) -> None:
+        nonlocal done
+        done += count
+        if options.progress:
+            options.progress(done, len(items))
+
+    try:
+        rendered = render_all(items, options.jobs, cache, advance)
+    finally:
+        if cache:
+            cache.close()
+    for card, html in zip(built, rendered, strict=True):
+        card.html = html
+    for deck in decks:
+        for card in deck.cards:
+            deck.diagnostics.extend(card.html.diagnostics)
 
 
 def _downgrade(diagnostic: Diagnostic) -> Diagnostic:

@@ -2,42 +2,117 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from ankigen import __version__
-from ankigen.build import Collected, build, collect
+from ankigen.build import Collected, RenderOptions, build, collect
+from ankigen.cache import default_cache_dir
 from ankigen.config import FORMAT_CHOICES, Config, ConfigError, find_config, load_config
 from ankigen.model import Diagnostic
 from ankigen.report import format_diagnostics, summarize
 from ankigen.sources import display_path
+from ankigen.workers import default_jobs
 
 F = TypeVar("F", bound=Callable[..., Any])
+PROGRESS_MIN_CARDS = 300
+
+
+@dataclass
+class Selection:
+    """The notes a command reads and how they are rendered (the shared options)."""
+
+    sources: tuple[Path, ...]
+    note_format: str
+    config: Config
+    render: RenderOptions
+
+    def collect(self, deck: str | None = None) -> Collected:
+        """Read, parse, lint and render the selected notes."""
+        return collect(list(self.sources), self.config, self.note_format, deck, self.render)
 
 
 def source_options(func: F) -> F:
-    """Options shared by every command that reads notes."""
-    func = click.option(
-        "--config",
-        "config_path",
-        type=click.Path(exists=True, dir_okay=False, path_type=Path),
-        help="Configuration file (default: ./ankigen.toml, else [tool.ankigen] in ./pyproject.toml).",
-    )(func)
-    func = click.option(
-        "--format",
-        "note_format",
-        type=click.Choice(FORMAT_CHOICES),
-        default="auto",
-        show_default=True,
-        help="Note format of the sources; auto detects it from each file's content.",
-    )(func)
-    func = click.argument("sources", nargs=-1, type=click.Path(exists=True, path_type=Path))(func)
-    return func
+    """Options shared by every command that reads notes; the command gets a ``notes: Selection``."""
+
+    @functools.wraps(func)
+    def wrapper(
+        sources: tuple[Path, ...],
+        note_format: str,
+        config_path: Path | None,
+        jobs: int | None,
+        cache_dir: Path | None,
+        no_cache: bool,
+        **kwargs: Any,
+    ) -> Any:
+        config = _load(config_path)
+        quiet = kwargs.get("quiet", False)
+        render = RenderOptions(
+            jobs=jobs or default_jobs(),
+            cache_dir=None if no_cache else (cache_dir or default_cache_dir()),
+            progress=None if quiet else _Progress(),
+        )
+        return func(notes=Selection(sources, note_format, config, render), **kwargs)
+
+    options = [
+        click.argument("sources", nargs=-1, type=click.Path(exists=True, path_type=Path)),
+        click.option(
+            "--format",
+            "note_format",
+            type=click.Choice(FORMAT_CHOICES),
+            default="auto",
+            show_default=True,
+            help="Note format of the sources; auto detects it from each file's content.",
+        ),
+        click.option(
+            "--config",
+            "config_path",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            help="Configuration file (default: ./ankigen.toml, else [tool.ankigen] in ./pyproject.toml).",
+        ),
+        click.option(
+            "-j",
+            "--jobs",
+            type=click.IntRange(min=1),
+            help="Worker processes for rendering [default: all cores].",
+        ),
+        click.option(
+            "--cache-dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            help="Render cache folder [default: $XDG_CACHE_HOME/ankigen].",
+        ),
+        click.option("--no-cache", is_flag=True, help="Render every card again; do not use the cache."),
+    ]
+    decorated: Any = wrapper
+    for option in reversed(options):
+        decorated = option(decorated)
+    return decorated  # type: ignore[no-any-return]
+
+
+class _Progress:
+    """A progress bar on stderr for builds of more than a few hundred cards, only on a terminal."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+        self.shown = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            if total < PROGRESS_MIN_CARDS or not sys.stderr.isatty():
+                return
+            self.bar = click.progressbar(length=total, label="rendering", file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.shown)
+        self.shown = done
+        if done >= total:
+            self.bar.__exit__(None, None, None)
 
 
 def _load(config_path: Path | None) -> Config:
@@ -45,12 +120,6 @@ def _load(config_path: Path | None) -> Config:
         return load_config(config_path or find_config(Path.cwd()))
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
-
-
-def _collect(
-    sources: tuple[Path, ...], config: Config, note_format: str, deck: str | None = None
-) -> Collected:
-    return collect(list(sources), config, note_format, deck)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -76,14 +145,7 @@ def cli() -> None:
 )
 @click.option("--deck", help="Put every card into this one deck (and one .apkg).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
-def build_command(
-    sources: tuple[Path, ...],
-    note_format: str,
-    config_path: Path | None,
-    output: Path | None,
-    deck: str | None,
-    quiet: bool,
-) -> None:
+def build_command(notes: Selection, output: Path | None, deck: str | None, quiet: bool) -> None:
     """Build one .apkg per deck.
 
     Prints `FILE.apkg: DECK — N cards (S skipped, W warnings)` per deck. Decks whose
@@ -94,9 +156,8 @@ def build_command(
       ankigen build
       ankigen build seeds/000_b0ed0fda48863393.txt --format qa --deck "Deep Learning::Q&A"
     """
-    config = _load(config_path)
-    collected = _collect(sources, config, note_format, deck)
-    out_dir = output or config.root / config.output
+    collected = notes.collect(deck)
+    out_dir = output or notes.config.root / notes.config.output
     _echo_errors(collected.all_diagnostics())
     failed = False
     for result in build(collected, out_dir):
@@ -120,9 +181,7 @@ def build_command(
 @cli.command("list")
 @source_options
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of cards on stdout.")
-def list_command(
-    sources: tuple[Path, ...], note_format: str, config_path: Path | None, as_json: bool
-) -> None:
+def list_command(notes: Selection, as_json: bool) -> None:
     """List the cards the sources give.
 
     \b
@@ -130,7 +189,7 @@ def list_command(
       ankigen list
       ankigen list seeds/ --json | jq '.[].front'
     """
-    collected = _collect(sources, _load(config_path), note_format)
+    collected = notes.collect()
     _echo_errors(collected.all_diagnostics())
     rows = [
         {
@@ -168,9 +227,7 @@ def list_command(
     help="How to report diagnostics.",
 )
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
-def check_command(
-    sources: tuple[Path, ...], note_format: str, config_path: Path | None, output_format: str, strict: bool
-) -> None:
+def check_command(notes: Selection, output_format: str, strict: bool) -> None:
     """Report problems in the notes as `path:line: severity: message [rule]`.
 
     \b
@@ -178,7 +235,7 @@ def check_command(
       ankigen check
       ankigen check notes/ --strict --output github
     """
-    collected = _collect(sources, _load(config_path), note_format)
+    collected = notes.collect()
     diagnostics = collected.all_diagnostics()
     report = format_diagnostics(diagnostics, output_format)  # type: ignore[arg-type]
     if report:
@@ -201,9 +258,7 @@ def check_command(
     help="The HTML page to write.",
 )
 @click.option("--self-contained", is_flag=True, help="Inline MathJax into the page (one file, ~2 MB larger).")
-def preview_command(
-    sources: tuple[Path, ...], note_format: str, config_path: Path | None, output: Path, self_contained: bool
-) -> None:
+def preview_command(notes: Selection, output: Path, self_contained: bool) -> None:
     """Write one offline HTML page showing every card as Anki shows it.
 
     \b
@@ -213,7 +268,7 @@ def preview_command(
     """
     from ankigen.preview import write_preview
 
-    collected = collect(list(sources), _load(config_path), note_format)
+    collected = notes.collect()
     _echo_errors(collected.all_diagnostics())
     try:
         page = write_preview(collected, output, self_contained=self_contained)

@@ -63,8 +63,8 @@ class ConfigError(Exception):
         self.diagnostic = diagnostic
 
 
-_TOP_KEYS = {"output": str, "parent": str, "deck": list}
-_DECK_KEYS = {"name": str, "sources": list, "format": str, "tags": list}
+_TOP_KEYS: dict[str, type] = {"output": str, "parent": str, "deck": list}
+_DECK_KEYS: dict[str, type] = {"name": str, "sources": list, "format": str, "tags": list}
 
 
 def find_config(folder: Path) -> Path | None:
@@ -144,7 +144,7 @@ def _check_keys(
         if expected is None:
             raise fail(f"unknown key `{prefix}{key}` (expected one of: {', '.join(schema)})", key, index)
         if not isinstance(value, expected):
-            kind = {str: "a string", list: "a list"}[expected]
+            kind = "a string" if expected is str else "a list"
             raise fail(f"`{prefix}{key}` must be {kind}, not {type(value).__name__}", key, index)
 
 

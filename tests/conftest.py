@@ -22,6 +22,14 @@ def seed(prefix: str) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Keep the render cache of every test (and its subprocesses) out of the user's cache folder."""
+    folder = tmp_path_factory.mktemp("xdg-cache")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(folder))
+    return folder
+
+
 @pytest.fixture
 def collection(tmp_path: Path) -> Iterator[Collection]:
     """A fresh, empty Anki collection (the real backend Anki desktop runs)."""
