@@ -65,6 +65,8 @@ class _Parser:
         self.kinds = self.scan.kinds
         self.result = ParseResult()
         self.drafts: list[_Draft] = []
+        numbered = sum(1 for h in self.scan.headings if mt.BARE_NUMBER.match(h.text))
+        self.bare_numbers = numbered >= 3
 
     # ---- diagnostics -------------------------------------------------------------------------
     def warn(self, line: int, rule: str, message: str) -> None:
@@ -104,13 +106,31 @@ class _Parser:
             self.warn(i, "orphan-text", "text here belongs to no question; it is not on any card")
             return
 
+    def _is_chapter(self, k: int) -> bool:
+        """Bold-only headings, and bodiless non-question headings followed by a question of the
+        same level ("## 1. Introduction" then "## Q. What is Python?"), head chapters."""
+        heads = self.scan.headings
+        h = heads[k]
+        if _is_chapter(h.text):
+            return True
+        if k + 1 >= len(heads) or h.nested or mt.is_question(h.text) or mt.is_nav(h.text):
+            return False
+        nxt = heads[k + 1]
+        return (
+            nxt.level == h.level
+            and not nxt.nested
+            and (mt.is_question(nxt.text) or re.match(r"^[*_\s]*(?:0?1[.)]|I\.)\s", nxt.text) is not None)
+            and self._placeholder(h.end, nxt.line) == "empty-answer"
+            and not any(self._content(i) for i in range(h.end, nxt.line))
+        )
+
     # ---- tree ----------------------------------------------------------------------------------
     def build_tree(self) -> list[_Node]:
         heads = self.scan.headings
         n = len(self.lines)
         nodes = []
         for k, h in enumerate(heads):
-            level = h.level - 0.5 if _is_chapter(h.text) else float(h.level)
+            level = h.level - 0.5 if self._is_chapter(k) else float(h.level)
             if h.nested:
                 level = 6 + h.level / 10  # a heading inside a list item stays inside that item
             nxt = heads[k + 1].line if k + 1 < len(heads) else n
@@ -154,7 +174,7 @@ class _Parser:
     def emit(self, node: _Node, ctx: tuple[str, ...]) -> _Draft | None:
         """Turn one heading (and its subtree) into cards, a section, or a skipped question."""
         question = mt.is_question(node.text)
-        title = _context_title(node.text)
+        title = _context_title(mt.front_of(node.text, self.bare_numbers))
         child_ctx = ctx if question else (*ctx, title)
         rule = self._placeholder(node.body, node.body_end)
         if rule is None:
@@ -213,7 +233,7 @@ class _Parser:
         start, end = self._trim(draft.start, draft.end)
         h = draft.node.heading
         return Card(
-            front=mt.front_of(h.text),
+            front=mt.front_of(h.text, self.bare_numbers),
             back="\n".join(self.lines[start:end]).strip("\n"),
             line=h.line + 1,
             end_line=max(end, h.end),

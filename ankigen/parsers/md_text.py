@@ -9,8 +9,9 @@ import re
 import unicodedata
 
 _NUMBERING = re.compile(
-    r"^(?:Q(?:uestion)?\s*\.?\s*\d*\s*[.:)\-]|Q\d+\b\s*[.:)\-]?|\d{1,4}(?:\.\d{1,4})*\s*[.):]|\(\d{1,4}\)|#\d{1,4}[.:)]?)\s*"
+    r"^(?:Q(?:uestion)?\s*\.?\s*\d*\s*[.:)\-]|Q\d+\b\s*[.:)\-]?|\d{1,4}(?:[.-]\d{1,4})*\s*[.):]|\(\d{1,4}\)|#\d{1,4}[.:)]?)\s*"
 )
+_Q_PREFIX = re.compile(r"^[*_\s]*Q(?:uestion)?\s*\d*\s*[.:)]\s")
 _STRONG_WRAP = re.compile(r"^(\*\*|__)(.+?)\1$")
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _TRAILING_SRC = re.compile(r"\s*\[?\[[^\]]*\]\]?\([^)]*\)\]?\s*$")
@@ -62,7 +63,7 @@ _LABELS = _words(
 )
 _NAV = _words(
     (
-        "table of contents|contents|toc|table of content|index|references|reference|further reading|see also|"
+        "table of contents|contents|toc|table of content|references|reference|further reading|see also|"
         "bibliography|sources|links|useful links|credits|acknowledgements|acknowledgments|license|licence|"
         "contributing|contributors|contribution|disclaimer|back to top|reference links|"
         "目录|목차|참고|참고 자료"
@@ -88,9 +89,18 @@ def strip_numbering(text: str) -> str:
     return stripped if stripped else text
 
 
-def front_of(text: str) -> str:
-    """The card front for a heading's text: numbering and closing hashes removed, Markdown kept."""
+BARE_NUMBER = re.compile(r"^\d{1,3}\s+(?=\D)")
+
+
+def front_of(text: str, bare_numbers: bool = False) -> str:
+    """The card front for a heading's text: numbering removed, Markdown kept.
+
+    With ``bare_numbers`` (the document numbers its headings "1 Foo", "2 Bar") a leading
+    number without punctuation is numbering too.
+    """
     text = text.strip()
+    if bare_numbers:
+        text = BARE_NUMBER.sub("", text, count=1)
     text = re.sub(r"^\*\*\s*(\d{1,4}[.)]|Q\d*[.:])\s*\*\*\s*", "", text)  # "**1.** Question"
     text = strip_numbering(text)
     wrap = _STRONG_WRAP.match(text)
@@ -121,6 +131,8 @@ def starts_with_symbol(text: str) -> bool:
 
 def is_question(text: str) -> bool:
     """A heading is a question when it ends with ``?`` or opens with an interrogative/instruction word."""
+    if _Q_PREFIX.match(text):
+        return True  # "Q. …", "Q3: …" mark questions explicitly
     bare = _TRAILING_SRC.sub("", text)
     words = plain(bare)
     low = words.casefold().rstrip(" .:")
