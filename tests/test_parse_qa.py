@@ -1,0 +1,334 @@
+"""Tests for the Q:/A: parser: inline fixtures for each layout, seed 000 and the FAQ corpus."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from ankigen.model import ParseResult
+from ankigen.parsers.qa import parse
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpus"
+
+
+def qa(text: str) -> ParseResult:
+    return parse(text, "notes.txt")
+
+
+def pairs(result: ParseResult) -> list[tuple[str, str]]:
+    return [(card.front, card.back) for card in result.cards]
+
+
+def rules(result: ParseResult) -> list[tuple[str, int]]:
+    return [(d.rule, d.line) for d in result.diagnostics]
+
+
+# -- the strict form ---------------------------------------------------------------------------------
+
+
+def test_simple_cards_with_lines_and_plain_markup() -> None:
+    result = qa("Q: one?\nA: first\nA: second\n\nQ: two?\nA: x\n")
+    assert pairs(result) == [("one?", "first\nsecond"), ("two?", "x")]
+    first, second = result.cards
+    assert (first.line, first.back_line, first.end_line) == (1, 2, 3)
+    assert (second.line, second.back_line, second.end_line) == (5, 6, 6)
+    assert all(card.markup == "plain" and card.source == "notes.txt" for card in result.cards)
+    assert result.diagnostics == [] and result.skipped == 0
+
+
+def test_several_q_lines_make_one_question() -> None:
+    result = qa("Q: We have input\nQ: and stride 1.\nQ: How many?\nA: 49*C*C\n")
+    assert pairs(result) == [("We have input\nand stride 1.\nHow many?", "49*C*C")]
+
+
+def test_indentation_after_the_marker_is_kept() -> None:
+    result = qa("Q: code?\nA: for p in ps:\nA:   total += p\n")
+    assert result.cards[0].back == "for p in ps:\n  total += p"
+
+
+def test_markup_characters_are_left_alone() -> None:
+    result = qa("Q: what is *this* and _that_?\nA: <b>x</b> * y_1\n")
+    assert pairs(result) == [("what is *this* and _that_?", "<b>x</b> * y_1")]
+
+
+# -- FAQ layouts ---------------------------------------------------------------------------------------
+
+
+def test_indented_markers_and_hanging_continuation_lines() -> None:
+    text = (
+        "  Q: When running it, it shows the usage help even while using correct\n"
+        "     parameters, why?\n"
+        "  A: This can happen with alternative shells. Try using a different\n"
+        "     shell:\n"
+        "         bash lynis audit system\n"
+    )
+    result = qa(text)
+    assert pairs(result) == [
+        (
+            "When running it, it shows the usage help even while using correct\nparameters, why?",
+            "This can happen with alternative shells. Try using a different\nshell:\n    bash lynis audit system",
+        )
+    ]
+    assert result.cards[0].end_line == 5
+
+
+def test_blockquoted_markers() -> None:
+    result = qa("# Data Structure\n\n> Q: What is a list?\n> A: A sequence\n>   of items.\n")
+    assert pairs(result) == [("What is a list?", "A sequence\nof items.")]
+    assert result.title == "Data Structure"
+
+
+def test_nested_blockquote_markers() -> None:
+    result = qa(">> Q: deep?\n>> A: yes\n")
+    assert pairs(result) == [("deep?", "yes")]
+
+
+def test_blank_lines_between_question_and_answer_and_multiline_question() -> None:
+    text = "Q: Can the question\nrun over multiple lines?\n\n\nA: Yes, and\nso can the answer\n"
+    result = qa(text)
+    assert pairs(result) == [("Can the question\nrun over multiple lines?", "Yes, and\nso can the answer")]
+    assert (result.cards[0].line, result.cards[0].back_line, result.cards[0].end_line) == (1, 5, 6)
+
+
+def test_several_answer_paragraphs() -> None:
+    text = "Q: Where are caves?\nA: First paragraph.\nA: Second paragraph.\n\nA: Third, after a blank.\n"
+    result = qa(text)
+    assert pairs(result) == [
+        ("Where are caves?", "First paragraph.\nSecond paragraph.\n\nThird, after a blank.")
+    ]
+
+
+def test_unprefixed_paragraphs_after_an_unindented_answer_belong_to_it() -> None:
+    text = "Q) How to use it on a Pi?\n\nA) Upgrade first:\n\nsudo apt-get update\n\nQ) Next?\n\nA) Yes.\n"
+    result = qa(text)
+    assert pairs(result) == [
+        ("How to use it on a Pi?", "Upgrade first:\n\nsudo apt-get update"),
+        ("Next?", "Yes."),
+    ]
+
+
+def test_dedented_text_after_a_hanging_answer_is_orphan_text() -> None:
+    text = "Q: Does it compile?\n\nA: Probably. Known issues have\n   been resolved.\n\n\nShane Kerr <shane@example.org>\n"
+    result = qa(text)
+    assert pairs(result) == [("Does it compile?", "Probably. Known issues have\nbeen resolved.")]
+    assert rules(result) == [("orphan-text", 7)]
+    assert "Shane Kerr" in result.diagnostics[0].message
+
+
+def test_marker_spellings_of_real_faqs() -> None:
+    text = (
+        "Q001: What protocols?\n    - TCP\n    - UDP\n\n"
+        "Q-002.\tIs it a plugin?\nA-002.\tNo, it modifies\n\tcore files.\n\n"
+        "**Q:** Bold markers?\n\n**A:** Work too.\n\n"
+        "Q. Where do I buy parts?\n\n   From a shop.\n"
+    )
+    result = qa(text)
+    assert pairs(result) == [
+        ("What protocols?", "- TCP\n- UDP"),
+        ("Is it a plugin?", "No, it modifies\ncore files."),
+        ("Bold markers?", "Work too."),
+        ("Where do I buy parts?", "From a shop."),
+    ]
+
+
+def test_question_without_a_marker_the_answer_follows() -> None:
+    text = "  Q: My version is outdated, what can I do?\n     Check out the upgrade guide.\n\n  Q: Next?\n  A: ok\n"
+    result = qa(text)
+    assert pairs(result) == [
+        ("My version is outdated, what can I do?", "Check out the upgrade guide."),
+        ("Next?", "ok"),
+    ]
+    assert result.cards[0].back_line == 2
+
+
+def test_two_line_question_without_question_mark_then_answer_paragraph() -> None:
+    text = "Q. What is the difference between A and B\n   type of adapter.\n\n   A uses a chip.\n"
+    result = qa(text)
+    assert pairs(result) == [("What is the difference between A and B\ntype of adapter.", "A uses a chip.")]
+
+
+def test_numbered_question_line_directly_above_an_answer_marker() -> None:
+    text = (
+        "Contents\n1. What is it?\n\n1. What is it?\n   A: An agent.\n\n2. Why renamed?\n   A: Marketing.\n"
+    )
+    result = qa(text)
+    assert pairs(result) == [("What is it?", "An agent."), ("Why renamed?", "Marketing.")]
+    assert [card.line for card in result.cards] == [4, 7]
+    assert rules(result) == [("orphan-text", 1)]
+
+
+def test_html_comments_between_cards_are_ignored() -> None:
+    text = "<!-- CARD -->\nQ: one?\nA: 1\n\n<!--\nQ: commented out?\nA: no\n-->\nQ: two?\nA: 2\n"
+    result = qa(text)
+    assert pairs(result) == [("one?", "1"), ("two?", "2")]
+    assert result.diagnostics == []
+
+
+def test_html_comment_ends_the_answer() -> None:
+    result = qa("Q: one?\nA: 1\n<!-- CARD -->\nQ: two?\nA: 2\n")
+    assert pairs(result) == [("one?", "1"), ("two?", "2")]
+
+
+def test_unclosed_html_comment_hides_only_its_own_line() -> None:
+    result = qa("<!-- never closed\nQ: one?\nA: 1\n")
+    assert pairs(result) == [("one?", "1")]
+    assert rules(result) == [("orphan-text", 1)]
+
+
+def test_headings_outside_cards_become_context() -> None:
+    text = "# Title\n\n## Basics\nQ: a?\nA: 1\n\n### Detail\nQ: b?\nA: 2\n\n## Other\nQ: c?\nA: 3\n"
+    result = qa(text)
+    assert result.title == "Title"
+    assert [card.context for card in result.cards] == [("Basics",), ("Basics", "Detail"), ("Other",)]
+
+
+# -- problems ------------------------------------------------------------------------------------------
+
+
+def test_unanswered_question_is_reported_and_skipped() -> None:
+    result = qa("Q: lonely question?\n\nQ: answered?\nA: yes\n")
+    assert pairs(result) == [("answered?", "yes")]
+    assert rules(result) == [("unanswered-question", 1)]
+    assert "lonely question?" in result.diagnostics[0].message
+    assert result.skipped == 1
+
+
+def test_unanswered_question_at_end_of_file() -> None:
+    result = qa("Q: a?\nA: b\n\nQ: last?\n")
+    assert rules(result) == [("unanswered-question", 4)]
+    assert result.skipped == 1
+
+
+def test_empty_answer_marker() -> None:
+    result = qa("Q: a?\nA:\n\nQ: b?\nA: c\n")
+    assert rules(result) == [("empty-answer", 1)]
+    assert result.skipped == 1 and len(result.cards) == 1
+
+
+def test_orphan_text_reported_once_per_block() -> None:
+    text = "Frequently Asked Questions\nfor our tool\n\nAnother block\n\n=====\n\nQ: a?\nA: b\n"
+    result = qa(text)
+    assert rules(result) == [("orphan-text", 1), ("orphan-text", 4)]
+    assert len(result.cards) == 1
+
+
+def test_answer_without_question_is_orphan_text() -> None:
+    result = qa("Q: a?\nA: b\n\nQ:\nA: stray answer\n")
+    assert pairs(result) == [("a?", "b")]
+    assert rules(result) == [("orphan-text", 5)]
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "   \n\t\n"])
+def test_empty_input_gives_nothing(text: str) -> None:
+    result = qa(text)
+    assert result.cards == [] and result.diagnostics == [] and result.skipped == 0
+
+
+def test_text_without_cards_gives_one_no_cards_warning() -> None:
+    result = qa("just some notes\n\nand more notes\n")
+    assert result.cards == []
+    assert rules(result) == [("no-cards", 1)]
+
+
+def test_newline_only_input_and_stray_carriage_returns() -> None:
+    assert pairs(qa("Q: a?\nA: b")) == [("a?", "b")]
+    result = qa("Q: a?\r\nA: b\rc\r\n\r\nQ: d?\r\nA: e\r")
+    assert pairs(result) == [("a?", "b\rc"), ("d?", "e")]
+
+
+# -- real files ------------------------------------------------------------------------------------------
+
+
+def test_seed_000() -> None:
+    (path,) = (REPO / "seeds").glob("000_*.txt")
+    result = parse(path.read_text(encoding="utf-8"), "seeds/000.txt")
+    assert len(result.cards) == 40
+    assert result.diagnostics == [] and result.skipped == 0
+    conv = next(card for card in result.cards if card.front.startswith("We have input"))
+    assert conv.front == (
+        "We have input H x W x C and we use Conv with C filters,\n"
+        "stride 1 and padding to preserve depth.\n"
+        "How many parameters do we have to 7x7 conv, how many\n"
+        "for 3 layers of 3 x 3 and which one is better"
+    )
+    assert conv.back.startswith("C filters x (7 x 7 x depth of C) = 49*C*C\n3 x C x (3 x 3 x C) = 27*C*C\n")
+    assert (conv.line, conv.back_line, conv.end_line) == (246, 250, 253)
+    l1 = next(card for card in result.cards if card.front == "How to implement L1 / L2 in pytorch?")
+    assert "for param in model.parameters():\n  l1 += torch.norm(param, 1)" in l1.back
+    assert result.cards[0].front == "Explain Batch Normalization"
+    assert result.cards[-1].back.endswith("simultaneous detection and segmentation")
+
+
+def _normalise(front: str) -> str:
+    """sample_truth.json's rule: tags, link targets, markup characters, numbering, spacing."""
+    s = re.sub(r"<[^>]*>", "", front)
+    s = re.sub(r"\]\([^)]*\)", "]", s)
+    s = re.sub(r"[*`_\\#>\[\]]", "", s).casefold()
+    s = re.sub(r"^\s*(?:q\d*[.:)]|\d+[.)])\s*", "", s)
+    s = " ".join(s.split())
+    return s.rstrip(".:? ")
+
+
+def truth_scores(expected: list[str], produced: list[str]) -> tuple[float, float]:
+    """Recall and precision of ``produced`` fronts against the answer key (one-to-one matching)."""
+    left = [_normalise(front) for front in produced]
+    matched = 0
+    for want in map(_normalise, expected):
+        hit = next((i for i, got in enumerate(left) if got == want), None)
+        if hit is None:
+            hit = next(
+                (i for i, got in enumerate(left) if difflib.SequenceMatcher(None, want, got).ratio() >= 0.9),
+                None,
+            )
+        if hit is not None:
+            matched += 1
+            del left[hit]
+    return matched / len(expected), matched / max(len(produced), 1)
+
+
+def test_truth_scores_can_fail() -> None:
+    assert truth_scores(["What is X?", "Why Y?"], ["12. what is **x**", "Something else"]) == (0.5, 0.5)
+
+
+def test_lynis_faq_matches_the_answer_key() -> None:
+    key = "qa/CISOfy__lynis__FAQ"
+    expected = json.loads((CORPUS / "sample_truth.json").read_text(encoding="utf-8"))["files"][key]["fronts"]
+    result = parse((CORPUS / key).read_text(encoding="utf-8"), key)
+    recall, precision = truth_scores(expected, [card.front for card in result.cards])
+    assert recall >= 0.95 and precision >= 0.95, (recall, precision)
+
+
+@pytest.mark.parametrize(
+    ("name", "count"),
+    [
+        ("2013eric__oftpd__FAQ", 4),
+        ("AAVSO__VStar__FAQ.txt", 2),
+        ("Agetian__bouldercaves__FAQ", 16),
+        ("AlexBeem__digitemp__FAQ", 11),
+        ("Azure__WALinuxAgent__FAQ.txt", 2),
+        ("Blady-Com__gnoga__FAQ", 17),
+        ("Bloke__MLP__FAQ.txt", 5),
+        ("CISOfy__lynis__FAQ", 13),
+        ("Danjb1__openlierox-classic__FAQ.txt", 6),
+        ("Ekristoffe__WagoModbusNet__FAQ.txt", 6),
+        (
+            "ObsidianToAnki__Obsidian_to_Anki__tests__defaults__test_vault_suites__question_answer__question_answer.md",
+            5,
+        ),
+        ("metaphorlism__data-structures__README.md", 1),
+    ],
+)
+def test_corpus_faq_card_counts(name: str, count: int) -> None:
+    text = (CORPUS / "qa" / name).read_bytes().decode("utf-8").replace("\r\n", "\n")
+    result = parse(text, name)
+    assert len(result.cards) == count
+    assert result.skipped == 0
+    assert all(card.front.strip() and card.back.strip() for card in result.cards)
+    assert all(
+        card.line < card.back_line <= card.end_line or card.line == card.back_line for card in result.cards
+    )
