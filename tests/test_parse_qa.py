@@ -71,7 +71,8 @@ def test_indented_markers_and_hanging_continuation_lines() -> None:
     assert pairs(result) == [
         (
             "When running it, it shows the usage help even while using correct\nparameters, why?",
-            "This can happen with alternative shells. Try using a different\nshell:\n    bash lynis audit system",
+            "This can happen with alternative shells. Try using a different\n"
+            "shell:\n    bash lynis audit system",
         )
     ]
     assert result.cards[0].end_line == 5
@@ -113,7 +114,10 @@ def test_unprefixed_paragraphs_after_an_unindented_answer_belong_to_it() -> None
 
 
 def test_dedented_text_after_a_hanging_answer_is_orphan_text() -> None:
-    text = "Q: Does it compile?\n\nA: Probably. Known issues have\n   been resolved.\n\n\nShane Kerr <shane@example.org>\n"
+    text = (
+        "Q: Does it compile?\n\nA: Probably. Known issues have\n   been resolved.\n\n\n"
+        "Shane Kerr <shane@example.org>\n"
+    )
     result = qa(text)
     assert pairs(result) == [("Does it compile?", "Probably. Known issues have\nbeen resolved.")]
     assert rules(result) == [("orphan-text", 7)]
@@ -137,7 +141,10 @@ def test_marker_spellings_of_real_faqs() -> None:
 
 
 def test_question_without_a_marker_the_answer_follows() -> None:
-    text = "  Q: My version is outdated, what can I do?\n     Check out the upgrade guide.\n\n  Q: Next?\n  A: ok\n"
+    text = (
+        "  Q: My version is outdated, what can I do?\n     Check out the upgrade guide.\n\n"
+        "  Q: Next?\n  A: ok\n"
+    )
     result = qa(text)
     assert pairs(result) == [
         ("My version is outdated, what can I do?", "Check out the upgrade guide."),
