@@ -86,6 +86,7 @@ _LIST_ITEM = re.compile(r"[ \t]*(?:[-+*]|\d{1,9}[.)])(?=[ \t]|$)")
 _BLOCK_START = re.compile(r"[ \t]{0,3}(?:#{1,6}(?:[ \t]|$)|>|\|)")
 _THEMATIC_BREAK = re.compile(r"[ \t]{0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _TEX_HINT = re.compile(r"\\[A-Za-z]|[_^]\{|\^")
+_MATH_TAG = re.compile(r"<math(?:\s[^>]*)?>", re.IGNORECASE)
 _ASCII_PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 _MASK = "x"  # what code and math look like to the emphasis check: an ordinary word character
 
@@ -276,7 +277,7 @@ def _scan_block(field: _Field, block: list[tuple[int, str]]) -> None:
         if ch == "\\" and i + 1 < block_end:
             nxt = text[i + 1]
             if nxt == "(":
-                i = _delimited(field, i, 2, "\\)", unit_end, no_close)
+                i = _delimited(field, i, 2, "\\)", block_end, no_close)
             elif nxt == "[":
                 i = _delimited(field, i, 2, "\\]", block_end, no_close)
             else:
@@ -289,9 +290,9 @@ def _scan_block(field: _Field, block: list[tuple[int, str]]) -> None:
             if text.startswith("$$", i):
                 i = _delimited(field, i, 2, "$$", block_end, no_close)
             else:
-                i = _dollar(field, i, unit_end)
-        elif ch == "<" and text.startswith("<math>", i):
-            i = _delimited(field, i, 6, "</math>", block_end, no_close)
+                i = _dollar(field, i, block_end)
+        elif ch == "<" and (tag := _MATH_TAG.match(text, i)):
+            i = _delimited(field, i, tag.end() - i, "</math>", block_end, no_close)
         elif ch == "<" and text.startswith("<code>", i):
             j = _find_closer(text, "</code>", i + 6, unit_end, no_close)
             if j >= 0:
@@ -347,25 +348,27 @@ def _delimited(field: _Field, i: int, width: int, closer: str, limit: int, no_cl
 
 
 def _dollar(field: _Field, i: int, limit: int) -> int:
-    """A single ``$`` at ``i``: inline math when it pairs like pymdownx's smart dollar.
+    """A single ``$`` at ``i``: inline math when it pairs the way the renderer pairs it.
 
-    The opener is followed by a non-space, and the next unescaped ``$`` (the closer) is
-    preceded by a non-space; otherwise the ``$`` is text (money: ``$5 and $10``).  An
-    unpaired ``$`` is reported only when what follows clearly is TeX.
+    The opener is followed by a non-space; the closer is the next unescaped ``$`` (before any
+    backtick), preceded by a non-space and not followed by a digit.  Otherwise the ``$`` is
+    text (money: ``$5 and $10``).  An unpaired ``$`` is reported only when what follows it
+    clearly is TeX.
     """
     text = field.text
     j = i + 1
-    while j < limit and text[j] != "$":
+    while j < limit and text[j] not in "$`":
         j += 2 if text[j] == "\\" else 1
     j = min(j, limit)
     opens = i + 1 < limit and not text[i + 1].isspace()
-    if opens and j < limit and j > i + 1 and not text[j - 1].isspace():
+    closed = j < limit and text[j] == "$" and j > i + 1 and text[j - 1] not in " \t\n\\"
+    if opens and closed and not (j + 1 < len(text) and text[j + 1].isdigit()):
         field.math.append(_Math(i + 1, j))
         field.mask(i, j + 1)
         return j + 1
-    if opens and j >= limit:
-        line_end = text.find("\n", i, limit)
-        rest = text[i + 1 : limit if line_end < 0 else line_end]
+    if opens and (j >= limit or text[j] == "`"):
+        line_end = text.find("\n", i, j)
+        rest = text[i + 1 : j if line_end < 0 else line_end]
         if not rest[:1].isdigit() and _TEX_HINT.search(rest):
             message = "math opened with '$' is never closed with '$'"
             field.problems.append(_Problem(i, "tex-unclosed", message))
@@ -489,10 +492,17 @@ def _unclosed(field: _Field, kind: str, at: int) -> None:
 
 
 def _check_emphasis(field: _Field) -> None:
-    """Report ``**`` runs that cannot pair up and so will show as literal asterisks."""
+    """Report a ``**`` that will show as literal asterisks.
+
+    Python-Markdown pairs the ``**`` runs of one paragraph or list item left to right, whatever
+    surrounds them, and leaves a run with whitespace on both sides alone.  So literal ``**``
+    appear exactly when such a unit holds an odd number of pairable runs.  Which run is the
+    stray one is then judged by CommonMark-style flanking (a run followed by a space cannot
+    open), so ``Q** contains **keys**`` is reported at ``Q**``, where the opener was lost.
+    """
     masked = field.masked
     for start, end in field.units:
-        openers: list[int] = []
+        runs: list[tuple[int, bool, bool]] = []  # (offset, can open, can close)
         i = start
         while i < end:
             if masked[i] != "*":
@@ -501,25 +511,28 @@ def _check_emphasis(field: _Field) -> None:
             k = i
             while k < end and masked[k] == "*":
                 k += 1
-            if k - i >= 2:
-                before = masked[i - 1] if i > start else "\n"
-                after = masked[k] if k < end else "\n"
-                # Opening follows CommonMark (left-flanking); closing is lenient like Python-Markdown:
-                # any run not preceded by whitespace closes an open `**` (`**mental mode**l`).
-                left = _flanking(after, before)
-                right = not before.isspace()
-                if right and openers:
-                    openers.pop()
-                elif left:
-                    openers.append(i)
-                elif right:
-                    message = "'**' closes nothing and will show as literal asterisks"
-                    field.problems.append(_Problem(i, "stray-emphasis", message))
+            before = masked[i - 1] if i > start else "\n"
+            after = masked[k] if k < end else "\n"
+            if k - i >= 2 and not (before.isspace() and after.isspace()):
+                runs.append((i, _flanking(after, before), not before.isspace()))
             i = k
-        for i in openers:
-            field.problems.append(
-                _Problem(i, "stray-emphasis", "'**' is never closed and will show as literal asterisks")
+        if len(runs) % 2 == 1:
+            field.problems.append(_stray(runs))
+
+
+def _stray(runs: list[tuple[int, bool, bool]]) -> _Problem:
+    """The likeliest unpaired run among an odd number of ``**`` runs."""
+    openers: list[int] = []
+    for offset, can_open, can_close in runs:
+        if can_close and openers:
+            openers.pop()
+        elif can_open:
+            openers.append(offset)
+        else:
+            return _Problem(
+                offset, "stray-emphasis", "'**' closes nothing and will show as literal asterisks"
             )
+    return _Problem(openers[0], "stray-emphasis", "'**' is never closed and will show as literal asterisks")
 
 
 def _flanking(inner: str, outer: str) -> bool:

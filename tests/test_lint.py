@@ -101,6 +101,15 @@ def test_dollar_in_code_is_not_math() -> None:
     assert back("'''py\nx = '$\\alpha{'\n'''") == []
 
 
+def test_dollar_pairing_follows_the_renderer() -> None:
+    # A closing `$` followed by a digit, or a backtick before the closer, means no math here.
+    assert back("$\\alpha{$5 more") == []
+    assert back("$\\frac{ `code` $") == [(10, 1, "tex-unclosed")]
+    # Inline math may run over a line break but not over a blank line.
+    assert back("$a +\nb}$") == [(11, 2, "tex-unbalanced")]
+    assert back("$a +\n\nb}$") == []
+
+
 def test_escaped_dollar_is_not_math() -> None:
     assert back("price \\$\\alpha and more") == []
 
@@ -129,6 +138,7 @@ def test_known_environments_base_ams_mathtools() -> None:
 def test_math_tag_is_checked() -> None:
     assert back("<math>\\begin{foo} {a</math>") == [(10, 7, "tex-unbalanced"), (10, 7, "tex-unknown-env")]
     assert back("<math>\\frac{a}{b}</math>") == []
+    assert back('x <MATH display="block">{a</math>') == [(10, 25, "tex-unbalanced")]
 
 
 # --------------------------------------------------------------------------- stray-emphasis
@@ -147,6 +157,22 @@ def test_paired_emphasis_passes() -> None:
     assert back("**bold** and ***both*** and **mental mode**l") == []
     assert back("**bold that\ncontinues** on the next line") == []
     assert back("7*7*(1168-16) and *em* and 49*C*C") == []
+
+
+def test_an_even_number_of_markers_pairs_as_python_markdown_pairs_them() -> None:
+    # Sloppy, but Python-Markdown makes these bold: no literal asterisks show.
+    assert back("we use a** logistic or sigmoid** function") == []
+    assert back("1.** Randomization:** The data") == []
+    assert back("값 **경사하강법(Gradient descent)**을 사용") == []
+
+
+def test_whitespace_surrounded_markers_are_meant_literally() -> None:
+    assert back("x ** 2 is x squared") == []
+    assert back("**a** ** b") == []
+
+
+def test_the_lost_opener_is_located_even_when_a_later_pair_exists() -> None:
+    assert back("intro\n\n- K** contains **keys**: weights\n- **V** fine") == [(12, 4, "stray-emphasis")]
 
 
 def test_list_items_do_not_pair_with_each_other() -> None:
