@@ -96,6 +96,11 @@ def split_plain_math(text: str, stash: MathStash) -> str:
 
 def code_line_mask(lines: list[str]) -> list[bool]:
     """Mark lines inside fenced code blocks (with their fences) and indented code blocks."""
+    return _scan_code(lines)[0]
+
+
+def _scan_code(lines: list[str]) -> tuple[list[bool], str | None]:
+    """The code mask of ``lines`` and the fence still open at the end (None if all are closed)."""
     mask = [False] * len(lines)
     fence: str | None = None
     prev_text = ""  # the last non-blank line outside code
@@ -126,13 +131,17 @@ def code_line_mask(lines: list[str]) -> list[bool]:
         if line.strip():
             prev_text = line
         i += 1
-    return mask
+    return mask, fence
 
 
 def protect_markdown(text: str, stash: MathStash) -> str:
-    """Stash math (and escape arithmetic ``*``) outside code in Markdown ``text``."""
+    """Stash math (and escape arithmetic ``*``) outside code in Markdown ``text``.
+
+    A code fence left open runs to the end of the text (as in CommonMark): it is closed here.
+    A fence right under a line of text gets a blank line before it, so it never sits in a paragraph.
+    """
     lines = text.split("\n")
-    mask = code_line_mask(lines)
+    mask, open_fence = _scan_code(lines)
     out: list[str] = []
     chunk: list[str] = []
 
@@ -141,11 +150,15 @@ def protect_markdown(text: str, stash: MathStash) -> str:
             out.extend(protect_inline("\n".join(chunk), stash).split("\n"))
             chunk.clear()
 
-    for line, is_code in zip(lines, mask, strict=True):
+    for i, (line, is_code) in enumerate(zip(lines, mask, strict=True)):
         if is_code:
             flush()
+            if i and not mask[i - 1] and lines[i - 1].strip() and _FENCE.match(line):
+                out.append("")  # a fence right under a line of text still starts a code block
             out.append(line)
         else:
             chunk.append(line)
     flush()
+    if open_fence is not None:
+        out.append(open_fence)
     return "\n".join(out)
