@@ -217,6 +217,8 @@ class _Parser:
             return None
         if any(self._content(i) and self.kinds[i] == TEXT for i in range(node.heading.line)):
             return None
+        if node.heading.level > 1 and self._placeholder(node.body, node.body_end) is None:
+            return None  # "## Activation Functions" with its own text is a card, not a title
         return node
 
     # ---- cards ---------------------------------------------------------------------------------
