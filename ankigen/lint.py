@@ -88,6 +88,7 @@ _THEMATIC_BREAK = re.compile(r"[ \t]{0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _TEX_HINT = re.compile(r"\\[A-Za-z]|[_^]\{|\^")
 _MATH_TAG = re.compile(r"<math(?:\s[^>]*)?>", re.IGNORECASE)
 _ASCII_PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+_STRAY = "'**' has no partner and will show as literal asterisks"
 _MASK = "x"  # what code and math look like to the emphasis check: an ordinary word character
 
 
@@ -492,17 +493,18 @@ def _unclosed(field: _Field, kind: str, at: int) -> None:
 
 
 def _check_emphasis(field: _Field) -> None:
-    """Report a ``**`` that will show as literal asterisks.
+    """Report ``**`` that will show as literal asterisks.
 
-    Python-Markdown pairs the ``**`` runs of one paragraph or list item left to right, whatever
-    surrounds them, and leaves a run with whitespace on both sides alone.  So literal ``**``
-    appear exactly when such a unit holds an odd number of pairable runs.  Which run is the
-    stray one is then judged by CommonMark-style flanking (a run followed by a space cannot
-    open), so ``Q** contains **keys**`` is reported at ``Q**``, where the opener was lost.
+    Mirrors Python-Markdown's ``*`` delimiter runs within one paragraph, list item, heading or
+    table row: a run can open when no whitespace follows it and close when no whitespace
+    precedes it (punctuation does not matter); runs pair innermost first, with CommonMark's
+    rule of three.  A run of two or more that is left (partly) unpaired is reported; a run
+    with whitespace on both sides, or a single ``*`` between letters (arithmetic), is text.
     """
     masked = field.masked
     for start, end in field.units:
-        runs: list[tuple[int, bool, bool]] = []  # (offset, can open, can close)
+        stack: list[_Run] = []
+        runs: list[_Run] = []
         i = start
         while i < end:
             if masked[i] != "*":
@@ -511,38 +513,59 @@ def _check_emphasis(field: _Field) -> None:
             k = i
             while k < end and masked[k] == "*":
                 k += 1
-            before = masked[i - 1] if i > start else "\n"
-            after = masked[k] if k < end else "\n"
-            if k - i >= 2 and not (before.isspace() and after.isspace()):
-                runs.append((i, _flanking(after, before), not before.isspace()))
+            before = masked[i - 1] if i > start else " "
+            after = masked[k] if k < end else " "
+            run = _Run(i, k - i, can_open=not after.isspace(), can_close=not before.isspace())
+            arithmetic = run.length == 1 and _word(before) and _word(after)
+            if (run.can_open or run.can_close) and not arithmetic:
+                runs.append(run)
+                _pair(run, stack)
             i = k
-        if len(runs) % 2 == 1:
-            field.problems.append(_stray(runs))
+        for run in runs:
+            if run.length >= 2 and run.left:
+                field.problems.append(_Problem(run.offset, "stray-emphasis", _STRAY))
 
 
-def _stray(runs: list[tuple[int, bool, bool]]) -> _Problem:
-    """The likeliest unpaired run among an odd number of ``**`` runs."""
-    openers: list[int] = []
-    for offset, can_open, can_close in runs:
-        if can_close and openers:
-            openers.pop()
-        elif can_open:
-            openers.append(offset)
-        else:
-            return _Problem(
-                offset, "stray-emphasis", "'**' closes nothing and will show as literal asterisks"
-            )
-    return _Problem(openers[0], "stray-emphasis", "'**' is never closed and will show as literal asterisks")
+@dataclass
+class _Run:
+    """A run of ``*``: where it starts, its length, what it can do and how many stars are left."""
+
+    offset: int
+    length: int
+    can_open: bool
+    can_close: bool
+    left: int = 0
+
+    def __post_init__(self) -> None:
+        self.left = self.length
 
 
-def _flanking(inner: str, outer: str) -> bool:
-    """CommonMark flanking: ``inner`` is the character on the emphasised side of the run."""
-    if inner.isspace():
-        return False
-    if _is_punct(inner):
-        return outer.isspace() or _is_punct(outer)
-    return True
+def _pair(run: _Run, stack: list[_Run]) -> None:
+    """Match ``run`` against the open runs on ``stack`` (CommonMark's process-emphasis step)."""
+    if run.can_close:
+        while run.left and stack:
+            n = len(stack) - 1
+            while n >= 0 and _rule_of_three(stack[n], run):
+                n -= 1
+            if n < 0:
+                break
+            opener = stack[n]
+            del stack[n + 1 :]  # openers inside the pair stay literal
+            used = 2 if opener.left >= 2 and run.left >= 2 else 1
+            opener.left -= used
+            run.left -= used
+            if not opener.left:
+                stack.pop()
+    if run.left and run.can_open:
+        stack.append(run)
 
 
-def _is_punct(ch: str) -> bool:
-    return ch in _ASCII_PUNCT or (not ch.isalnum() and not ch.isspace() and ch != _MASK)
+def _rule_of_three(opener: _Run, closer: _Run) -> bool:
+    """True when the pair is forbidden: a run that may both open and close sums to a multiple of 3."""
+    ambiguous = (opener.can_open and opener.can_close) or (closer.can_open and closer.can_close)
+    total = opener.length + closer.length
+    return ambiguous and total % 3 == 0 and not (opener.length % 3 == 0 and closer.length % 3 == 0)
+
+
+def _word(ch: str) -> bool:
+    return ch.isalnum()

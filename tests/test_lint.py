@@ -159,11 +159,21 @@ def test_paired_emphasis_passes() -> None:
     assert back("7*7*(1168-16) and *em* and 49*C*C") == []
 
 
-def test_an_even_number_of_markers_pairs_as_python_markdown_pairs_them() -> None:
-    # Sloppy, but Python-Markdown makes these bold: no literal asterisks show.
-    assert back("we use a** logistic or sigmoid** function") == []
-    assert back("1.** Randomization:** The data") == []
+def test_pairing_follows_python_markdown_whitespace_rules() -> None:
+    # A run followed by whitespace cannot open, one preceded by whitespace cannot close;
+    # punctuation does not matter (unlike CommonMark).
+    assert back("we use a** logistic or sigmoid** function") == [
+        (10, 9, "stray-emphasis"),
+        (10, 30, "stray-emphasis"),
+    ]
+    assert back("1.** Randomization:** The data") == [(10, 3, "stray-emphasis"), (10, 20, "stray-emphasis")]
     assert back("값 **경사하강법(Gradient descent)**을 사용") == []
+    assert back("a**b c**d and (**x**)") == []
+
+
+def test_rule_of_three_and_triple_runs() -> None:
+    assert back("***both*** and ***a** b*") == []
+    assert back("**a***b") == [(10, 4, "stray-emphasis")]
 
 
 def test_whitespace_surrounded_markers_are_meant_literally() -> None:
@@ -224,7 +234,7 @@ def test_money_in_corpus_is_not_math() -> None:
 # --------------------------------------------------------------------------- API and robustness
 
 
-NEVER_CLOSED = "'**' is never closed and will show as literal asterisks"
+STRAY = "'**' has no partner and will show as literal asterisks"
 
 
 def test_lint_cards_concatenates_in_card_order() -> None:
@@ -234,7 +244,7 @@ def test_lint_cards_concatenates_in_card_order() -> None:
     ]
     assert lint_cards(cards) == [
         Diagnostic("b.md", 2, "warning", "tex-unbalanced", "'}' without a matching '{'", col=3),
-        Diagnostic("a.md", 2, "warning", "stray-emphasis", NEVER_CLOSED, col=3),
+        Diagnostic("a.md", 2, "warning", "stray-emphasis", STRAY, col=3),
     ]
 
 
