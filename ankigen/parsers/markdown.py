@@ -115,6 +115,8 @@ class _Parser:
             return True
         if k + 1 >= len(heads) or h.nested or mt.is_question(h.text) or mt.is_nav(h.text):
             return False
+        if len(h.text) > 80 or mt.is_sentence(h.text):
+            return False
         nxt = heads[k + 1]
         return (
             nxt.level == h.level
@@ -156,17 +158,28 @@ class _Parser:
             if open_.question:
                 return not mt.is_question(node.text)
             return mt.is_label(node.text) or mt.is_colon_label(node.text)
-        return mt.is_label(node.text)
+        return mt.is_label(node.text) or (open_.question and mt.is_sentence(node.text))
 
     def walk(self, nodes: list[_Node], ctx: tuple[str, ...], open_: _Draft | None) -> _Draft | None:
         """Process sibling headings in order; returns the card still open for folding."""
-        for node in nodes:
+        for k, node in enumerate(nodes):
             if mt.is_nav(node.text):
                 open_ = None
                 continue
             if open_ is not None and self._foldable(node, open_):
                 open_.end = node.body_end
                 open_ = self.walk(node.children, ctx, open_)
+                continue
+            nxt = nodes[k + 1] if k + 1 < len(nodes) else None
+            if (
+                nxt is not None
+                and not node.children
+                and mt.is_sentence(nxt.text)
+                and mt.is_question(node.text)
+            ) and self._placeholder(node.body, node.body_end) is not None:
+                # "## What are the benefits?" answered by "## By training faster." headings
+                open_ = _Draft(node, True, ctx, node.body, node.body_end)
+                self.drafts.append(open_)
                 continue
             open_ = self.emit(node, ctx)
         return open_

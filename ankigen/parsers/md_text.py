@@ -65,7 +65,8 @@ _NAV = _words(
     (
         "table of contents|contents|toc|table of content|references|reference|further reading|see also|"
         "bibliography|sources|links|useful links|credits|acknowledgements|acknowledgments|license|licence|"
-        "contributing|contributors|contribution|disclaimer|back to top|reference links|"
+        "contributing|contributors|contribution|contributions|disclaimer|resources|preparation resources|"
+        "learning resources|additional resources|external links|other resources|support|sponsors|back to top|reference links|"
         "目录|목차|참고|참고 자료"
     ),
     "|",
@@ -89,6 +90,10 @@ def strip_numbering(text: str) -> str:
     return stripped if stripped else text
 
 
+_SOURCE_LINK = re.compile(
+    r"\s*\[?\[\[?\s*(?:src|source|sources|ref|reference|link|answer|\d{1,3})\s*\d?\s*\]?\]\([^)]*\)\]?\s*$",
+    re.IGNORECASE,
+)
 BARE_NUMBER = re.compile(r"^\d{1,3}\s+(?=\D)")
 
 
@@ -103,6 +108,11 @@ def front_of(text: str, bare_numbers: bool = False) -> str:
         text = BARE_NUMBER.sub("", text, count=1)
     text = re.sub(r"^\*\*\s*(\d{1,4}[.)]|Q\d*[.:])\s*\*\*\s*", "", text)  # "**1.** Question"
     text = strip_numbering(text)
+    while True:  # trailing attribution links: "… [[src](https://…)]", "… [[src]](https://…)"
+        cut = _SOURCE_LINK.sub("", text)
+        if cut == text or not cut.strip():
+            break
+        text = cut
     wrap = _STRONG_WRAP.match(text)
     if wrap and "**" not in wrap.group(2) and "__" not in wrap.group(2):
         text = wrap.group(2).strip()  # a wholly bold heading: the bold is the heading's style
@@ -165,6 +175,15 @@ def is_colon_label(text: str) -> bool:
     return plain(text).rstrip().endswith((":", "：")) and not is_question(text)
 
 
+_CALL_TO_ACTION = re.compile(r"(?i)\b(?:here|visit|check out|explore|read more|subscribe|follow us)\b")
+
+
+def is_sentence(text: str) -> bool:
+    """A heading that is a sentence of prose ("By training faster, we overfit less."): not a title."""
+    words = plain(text)
+    return words.endswith(".") and len(words.split()) >= 6 and not is_question(text)
+
+
 def is_nav(text: str) -> bool:
     """Headings for navigation or boilerplate (TOC, references, license): never cards."""
     if is_question(text):
@@ -172,7 +191,7 @@ def is_nav(text: str) -> bool:
     low = plain(text).casefold().strip(" :.[]")
     if low in _NAV:
         return True
-    if re.search(r"\]\(\s*https?://", text):
+    if re.search(r"\]\(\s*https?://", text) and _CALL_TO_ACTION.search(_LINK.sub("", text)):
         return True  # "Explore all answers here 👉 [site](https://…)": a call to follow a link
     stripped = _LINK.sub("", _HTML_TAG.sub("", text)).strip(" *_[]")
     return not stripped and bool(_LINK.search(text))
