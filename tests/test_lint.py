@@ -164,7 +164,7 @@ def test_pairing_follows_python_markdown_whitespace_rules() -> None:
     # punctuation does not matter (unlike CommonMark).
     assert back("we use a** logistic or sigmoid** function") == [
         (10, 9, "stray-emphasis"),
-        (10, 30, "stray-emphasis"),
+        (10, 31, "stray-emphasis"),
     ]
     assert back("1.** Randomization:** The data") == [(10, 3, "stray-emphasis"), (10, 20, "stray-emphasis")]
     assert back("값 **경사하강법(Gradient descent)**을 사용") == []
