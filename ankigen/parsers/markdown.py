@@ -14,6 +14,7 @@ from ankigen.model import Card, Diagnostic, ParseResult
 from ankigen.parsers import md_text as mt
 from ankigen.parsers.md_blocks import BLANK, CODE, FRONT, HR, HTML, TEXT, Heading, scan
 
+_LINK_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+\[(?:[^\[\]]|\[[^\[\]]*\])*\]\((?:[^()]|\([^()]*\))*\)\s*$")
 _IMAGE_OR_BADGE = re.compile(r"^(?:\[?!\[[^\]]*\]\([^)]*\)\]?(?:\([^)]*\))?\s*)+$")
 
 
@@ -97,6 +98,11 @@ class _Parser:
             return "empty-answer"
         return None
 
+    def _link_list(self, start: int, end: int) -> bool:
+        """Whether the lines are a list of at least two items that are each just a link."""
+        items = [i for i in range(start, end) if self.kinds[i] not in (BLANK, HR)]
+        return len(items) >= 2 and all(_LINK_ITEM.match(self.lines[i]) for i in items)
+
     def _orphan_check(self, start: int, end: int) -> None:
         for i in range(start, end):
             if self.kinds[i] not in (TEXT, CODE) or not self._content(i):
@@ -165,6 +171,9 @@ class _Parser:
         for k, node in enumerate(nodes):
             if mt.is_nav(node.text):
                 open_ = None
+                continue
+            if not mt.is_question(node.text) and self._link_list(node.body, node.body_end):
+                open_ = self.walk(node.children, ctx, None)  # a list of links to questions: a TOC
                 continue
             if open_ is not None and self._foldable(node, open_):
                 open_.end = node.body_end

@@ -66,7 +66,8 @@ _NAV = _words(
         "table of contents|contents|toc|table of content|references|reference|further reading|see also|"
         "bibliography|sources|links|useful links|credits|acknowledgements|acknowledgments|license|licence|"
         "contributing|contributors|contribution|contributions|disclaimer|resources|preparation resources|"
-        "learning resources|additional resources|external links|other resources|support|sponsors|back to top|reference links|"
+        "learning resources|additional resources|external links|other resources|support|sponsors|"
+        "back to top|reference links|"
         "目录|목차|참고|참고 자료"
     ),
     "|",
