@@ -12,6 +12,7 @@ The scan is a single pass over the lines with a handful of states; no regular ex
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -20,6 +21,8 @@ from ankigen.model import Card, Diagnostic, ParseResult
 _TAB = 8
 _SNIPPET = 80
 _MAX_MARKER_DIGITS = 6
+_MAX_MESSAGE = 2000
+_QUOTE = re.compile(r"(?: {0,3}> ?)+")
 
 Kind = Literal["Q", "A"]
 
@@ -59,56 +62,33 @@ class _Marker:
 
 def _indent(s: str) -> tuple[int, int]:
     """Return the number of leading space/tab characters of ``s`` and their width in columns."""
-    col = 0
-    i = 0
-    for ch in s:
-        if ch == " ":
-            col += 1
-        elif ch == "\t":
-            col += _TAB - col % _TAB
-        else:
-            break
-        i += 1
-    return i, col
+    count = len(s) - len(s.lstrip(" \t"))
+    prefix = s[:count]
+    if "\t" not in prefix:
+        return count, count
+    return count, _width(prefix)
 
 
 def _dedent(s: str, cols: int) -> str:
     """Remove ``cols`` columns of leading whitespace from ``s`` (a tab straddling the cut becomes spaces)."""
+    count, width = _indent(s)
+    if count == width:
+        return s[min(count, cols) :]
     col = 0
-    i = 0
-    n = len(s)
-    while i < n and col < cols:
-        ch = s[i]
-        if ch == " ":
-            col += 1
-        elif ch == "\t":
-            nxt = col + _TAB - col % _TAB
-            if nxt > cols:
-                return " " * (nxt - cols) + s[i + 1 :]
-            col = nxt
-        else:
-            break
-        i += 1
-    return s[i:]
+    for i in range(count):
+        nxt = col + (_TAB - col % _TAB if s[i] == "\t" else 1)
+        if nxt > cols:
+            return " " * (nxt - cols) + s[i + 1 :] if col < cols else s[i:]
+        col = nxt
+    return s[count:]
 
 
 def _unquote(line: str) -> tuple[str, bool]:
     """Strip every ``>`` blockquote prefix (each at most 3 spaces in, with one optional space after)."""
-    i = 0
-    n = len(line)
-    quoted = False
-    while True:
-        j = i
-        while j < n and j - i < 4 and line[j] == " ":
-            j += 1
-        if j < n and line[j] == ">":
-            quoted = True
-            i = j + 1
-            if i < n and line[i] == " ":
-                i += 1
-        else:
-            break
-    return (line[i:] if quoted else line), quoted
+    match = _QUOTE.match(line)
+    if match is None:
+        return line, False
+    return line[match.end() :], True
 
 
 def _marker(rest: str) -> _Marker | None:
@@ -177,6 +157,12 @@ def _snippet(text: str) -> str:
     """First line of ``text``, shortened for a diagnostic message."""
     first = text.strip().split("\n", 1)[0]
     return first if len(first) <= _SNIPPET else first[:_SNIPPET] + "…"
+
+
+def _quoted_question(text: str) -> str:
+    """The whole question on one line (`` / `` between lines) for a diagnostic; cut only when huge."""
+    joined = " / ".join(line.strip() for line in text.split("\n") if line.strip())
+    return joined if len(joined) <= _MAX_MESSAGE else joined[:_MAX_MESSAGE] + "…"
 
 
 def _is_blank(s: str) -> bool:
@@ -281,9 +267,13 @@ class _Parser:
         if not back:
             self.result.skipped += 1
             if card.answering:
-                self.warn(card.line, "empty-answer", f"question has an empty answer: {_snippet(front)}")
+                self.warn(
+                    card.line, "empty-answer", f"question has an empty answer: {_quoted_question(front)}"
+                )
             else:
-                self.warn(card.line, "unanswered-question", f"question has no answer: {_snippet(front)}")
+                self.warn(
+                    card.line, "unanswered-question", f"question has no answer: {_quoted_question(front)}"
+                )
             return
         self.result.cards.append(
             Card(
