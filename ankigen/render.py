@@ -11,19 +11,16 @@ from __future__ import annotations
 
 import functools
 import html
-import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 import markdown
 import pymdownx.highlight
-from markdown.extensions import Extension
-from markdown.preprocessors import Preprocessor
-from mdx_breakless_lists.mdx_breakless_lists import BreaklessListsProcessor
 
 from ankigen.model import Card, Diagnostic
 from ankigen.render_html import UNSAFE_HTML, make_cleaner, resolve_image
+from ankigen.render_lists import ListsExtension
 from ankigen.render_math import MathStash, protect_markdown, split_plain_math
 from ankigen.render_tables import convert_tab_tables
 
@@ -52,62 +49,6 @@ class RenderedCard:
     diagnostics: tuple[Diagnostic, ...] = ()
 
 
-_ANY_LIST_LINE = re.compile(r"^[ \t]*(?:[*+-]|\d+\.)[ \t]+\S")
-
-
-class _IndentedListStart(Preprocessor):  # type: ignore[misc]
-    """Dedent a list indented by spaces that does not continue a list (``  1. item`` after text).
-
-    The blocks that follow while the list goes on lose the same indentation, so its items stay
-    siblings; a block of unindented text ends the list.
-    """
-
-    def run(self, lines: list[str]) -> list[str]:
-        out: list[str] = []
-        in_list = False
-        list_dedent = 0
-        dedent = 0
-        block_start = True
-        for line in lines:
-            if not line.strip():
-                out.append(line)
-                block_start = True
-                continue
-            if block_start:
-                block_start = False
-                indent = len(line) - len(line.lstrip(" "))
-                if _ANY_LIST_LINE.match(line):
-                    if not in_list:
-                        list_dedent = indent
-                    in_list = True
-                elif not indent:
-                    in_list, list_dedent = False, 0
-                dedent = list_dedent
-            cut = min(dedent, len(line) - len(line.lstrip(" ")))
-            out.append(line[cut:])
-        return out
-
-
-class _BreaklessLists(BreaklessListsProcessor):  # type: ignore[misc]
-    """mdx_breakless_lists, minus the extra blank line it adds where one already is."""
-
-    def run(self, lines: list[str]) -> list[str]:
-        out = super().run(lines)
-        return [line for i, line in enumerate(out) if line or i == 0 or out[i - 1] or i + 1 == len(out)]
-
-
-class _ListsExtension(Extension):  # type: ignore[misc]
-    """A list right after a line of text is a list; a list indented by spaces at the top level too.
-
-    Uses mdx_breakless_lists' preprocessor, registered after fenced code is stashed (so no blank
-    line is ever inserted into code).
-    """
-
-    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API name)
-        md.preprocessors.register(_BreaklessLists(md.parser), "breakless_lists", 22)
-        md.preprocessors.register(_IndentedListStart(md), "indented_list_start", 21)
-
-
 def _markdown() -> markdown.Markdown:
     return markdown.Markdown(
         extensions=[
@@ -116,7 +57,7 @@ def _markdown() -> markdown.Markdown:
             "pymdownx.highlight",
             "pymdownx.saneheaders",
             "mdx_truly_sane_lists",
-            _ListsExtension(),
+            ListsExtension(),
         ],
         extension_configs={
             "pymdownx.highlight": {"use_pygments": True, "css_class": "highlight", "guess_lang": False},
