@@ -169,18 +169,6 @@ def _lines(text: str) -> Iterator[tuple[int, str]]:
         pos += len(line) + 1
 
 
-def _indent(line: str) -> int:
-    width = 0
-    for ch in line:
-        if ch == " ":
-            width += 1
-        elif ch == "\t":
-            width += 4 - width % 4
-        else:
-            break
-    return width
-
-
 # --------------------------------------------------------------------------- scanning
 
 
@@ -209,8 +197,8 @@ def _scan_markdown(text: str) -> _Field:
     field = _Field(text)
     block: list[tuple[int, str]] = []  # the prose lines of the current paragraph-level block
     fence: str | None = None
-    in_list = False
-    prev_blank = True
+    prev_text = ""  # the last prose line, to tell list continuations from indented code
+    prev_blank = False
     indented_code = False
     for offset, line in _lines(text):
         stripped = line.strip()
@@ -220,30 +208,29 @@ def _scan_markdown(text: str) -> _Field:
                 fence = None
             continue
         fence_match = _FENCE.match(line)
-        if fence_match and not (fence_match.group(1)[0] == "`" and "`" in line[fence_match.end() :]):
+        if fence_match:
             _scan_block(field, block)
             block = []
             fence = fence_match.group(1)
             field.mask(offset, offset + len(line))
-            prev_blank = False
+            prev_blank = indented_code = False
             continue
         if not stripped:
             _scan_block(field, block)
             block = []
             prev_blank = True
             continue
-        if _indent(line) >= 4 and (indented_code or (prev_blank and not in_list)):
+        # Indented code, as the renderer decides it: after a blank line, not continuing a list.
+        indented = line.startswith(("    ", "\t"))
+        in_list = bool(_LIST_ITEM.match(prev_text)) or prev_text.startswith((" ", "\t"))
+        if indented and (indented_code or (prev_blank and not in_list)):
             indented_code = True
             field.mask(offset, offset + len(line))
             prev_blank = False
             continue
-        indented_code = False
-        if _LIST_ITEM.match(line):
-            in_list = True
-        elif prev_blank and _indent(line) == 0:
-            in_list = False
+        indented_code = prev_blank = False
+        prev_text = line
         block.append((offset, line))
-        prev_blank = False
     _scan_block(field, block)
     return field
 
