@@ -8,6 +8,7 @@ a card, a sub-heading folded into the answer above it, or navigation (TOC, refer
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from ankigen.model import Card, Diagnostic, ParseResult
@@ -43,6 +44,7 @@ class _Draft:
     context: tuple[str, ...]
     start: int
     end: int
+    prose: bool = False  # answered by prose-sentence headings that follow it
 
 
 def _is_chapter(text: str) -> bool:
@@ -112,13 +114,10 @@ class _Parser:
             self.warn(i, "orphan-text", "text here belongs to no question; it is not on any card")
             return
 
-    def _is_chapter(self, k: int) -> bool:
-        """Bold-only headings, and bodiless non-question headings followed by a question of the
-        same level ("## 1. Introduction" then "## Q. What is Python?"), head chapters."""
+    def _is_divider(self, k: int) -> bool:
+        """A bodiless non-question heading followed by a question of the same level."""
         heads = self.scan.headings
         h = heads[k]
-        if _is_chapter(h.text):
-            return True
         if k + 1 >= len(heads) or h.nested or mt.is_question(h.text) or mt.is_nav(h.text):
             return False
         if len(h.text) > 80 or mt.is_sentence(h.text):
@@ -136,9 +135,15 @@ class _Parser:
     def build_tree(self) -> list[_Node]:
         heads = self.scan.headings
         n = len(self.lines)
+        dividers = [k for k in range(len(heads)) if self._is_divider(k)]
+        per_level = Counter(heads[k].level for k in dividers)
+        # Dividers used as a pattern ("## 1. Introduction" … "## 2. Data Types", each followed by
+        # "## Q. …" questions) head chapters; a lone one is just an empty heading.
+        chapters = {k for k in dividers if per_level[heads[k].level] >= 2}
         nodes = []
         for k, h in enumerate(heads):
-            level = h.level - 0.5 if self._is_chapter(k) else float(h.level)
+            chapter = k in chapters or _is_chapter(h.text)
+            level = h.level - 0.5 if chapter else float(h.level)
             if h.nested:
                 level = 6 + h.level / 10  # a heading inside a list item stays inside that item
             nxt = heads[k + 1].line if k + 1 < len(heads) else n
@@ -164,7 +169,7 @@ class _Parser:
             if open_.question:
                 return not mt.is_question(node.text)
             return mt.is_label(node.text) or mt.is_colon_label(node.text)
-        return mt.is_label(node.text) or (open_.question and mt.is_sentence(node.text))
+        return mt.is_label(node.text) or (open_.prose and mt.is_sentence(node.text))
 
     def walk(self, nodes: list[_Node], ctx: tuple[str, ...], open_: _Draft | None) -> _Draft | None:
         """Process sibling headings in order; returns the card still open for folding."""
@@ -187,7 +192,7 @@ class _Parser:
                 and mt.is_question(node.text)
             ) and self._placeholder(node.body, node.body_end) is not None:
                 # "## What are the benefits?" answered by "## By training faster." headings
-                open_ = _Draft(node, True, ctx, node.body, node.body_end)
+                open_ = _Draft(node, True, ctx, node.body, node.body_end, prose=True)
                 self.drafts.append(open_)
                 continue
             open_ = self.emit(node, ctx)
