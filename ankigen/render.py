@@ -53,6 +53,7 @@ def _markdown() -> markdown.Markdown:
     return markdown.Markdown(
         extensions=[
             "tables",
+            "md_in_html",
             "pymdownx.superfences",
             "pymdownx.highlight",
             "pymdownx.saneheaders",

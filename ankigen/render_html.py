@@ -74,11 +74,15 @@ class ImageRef:
 
 
 def resolve_image(src: str, base: Path, root: Path) -> ImageRef:
-    """Resolve an image ``src`` written in a note under ``base`` against the source tree ``root``."""
+    """Resolve an image ``src`` written in a note under ``base`` against the source tree ``root``.
+
+    A path starting with ``/`` is taken from ``root`` (as a repository-root link on GitHub).
+    """
     if _SCHEME.match(src):
         return ImageRef(remote=True)
     relative = unquote(src.split("#", 1)[0].split("?", 1)[0])
-    path = (base / relative).resolve()
+    start = root if relative.startswith("/") else base
+    path = (start / relative.lstrip("/")).resolve()
     if not path.is_relative_to(root.resolve()):
         return ImageRef(outside=True)
     if not path.is_file():

@@ -6,7 +6,8 @@ Markdown never touches ``_``, ``*`` or ``\\`` inside TeX. After rendering and sa
 becomes the author's TeX, HTML-escaped exactly once, between MathJax's delimiters.
 
 The same pass (which skips code spans and code blocks) also keeps a single ``*`` between two
-letters or digits literal (``7*7*(1168-16)``) and turns an escaped ``\\$`` into a dollar sign.
+letters or digits literal (``7*7*(1168-16)``), turns an escaped ``\\$`` into a dollar sign, and
+marks ``<details>`` for Markdown inside it.
 """
 
 from __future__ import annotations
@@ -33,6 +34,14 @@ _INLINE = re.compile(
     re.IGNORECASE,
 )
 _ARITHMETIC_STAR = re.compile(r"(?<=[^\W_])\*(?=[^\W_])")
+_DETAILS = re.compile(r"<details(?![^>]*\bmarkdown=)(?=[\s>])", re.IGNORECASE)
+
+
+def _prose(text: str) -> str:
+    """Keep arithmetic ``*`` literal; let Markdown work inside ``<details>`` (as GitHub does)."""
+    return _DETAILS.sub('<details markdown="1"', _ARITHMETIC_STAR.sub(r"\\*", text))
+
+
 _FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
 _LIST_ITEM = re.compile(r"^[ \t]*(?:[*+-]|\d+[.)])[ \t]+")
 
@@ -80,12 +89,12 @@ def protect_inline(text: str, stash: MathStash, *, stars: bool = True) -> str:
     pos = 0
     for m in _INLINE.finditer(text):
         prose = text[pos : m.start()]
-        out.append(_ARITHMETIC_STAR.sub(r"\\*", prose) if stars else prose)
+        out.append(_prose(prose) if stars else prose)
         token = _math_or_none(m, stash)
         out.append(m.group(0) if token is None else token)
         pos = m.end()
     tail = text[pos:]
-    out.append(_ARITHMETIC_STAR.sub(r"\\*", tail) if stars else tail)
+    out.append(_prose(tail) if stars else tail)
     return "".join(out)
 
 
@@ -138,7 +147,7 @@ def protect_markdown(text: str, stash: MathStash) -> str:
     """Stash math (and escape arithmetic ``*``) outside code in Markdown ``text``.
 
     A code fence left open runs to the end of the text (as in CommonMark): it is closed here.
-    A fence right under a line of text gets a blank line before it, so it never sits in a paragraph.
+    Fenced code gets blank lines around it, so it never sits inside a paragraph.
     """
     lines = text.split("\n")
     mask, open_fence = _scan_code(lines)
@@ -157,6 +166,8 @@ def protect_markdown(text: str, stash: MathStash) -> str:
                 out.append("")  # a fence right under a line of text still starts a code block
             out.append(line)
         else:
+            if i and mask[i - 1] and line.strip():
+                chunk.append("")  # text right under a closing fence starts a new paragraph
             chunk.append(line)
     flush()
     if open_fence is not None:
