@@ -322,7 +322,8 @@ def _escaped(text: str, j: int) -> bool:
 
 def _delimited(field: _Field, i: int, width: int, closer: str, limit: int, no_close: dict[str, int]) -> int:
     """Math opened at ``i`` by a ``width``-wide delimiter; return where scanning resumes."""
-    j = _find_closer(field.text, closer, i + width, limit, no_close)
+    empty_ok = closer == "</math>"  # the other delimiters need at least one character inside
+    j = _find_closer(field.text, closer, i + width + (0 if empty_ok else 1), limit, no_close)
     opener = field.text[i : i + width]
     if j < 0:
         field.problems.append(
