@@ -57,6 +57,9 @@ def _context_title(text: str) -> str:
     text = mt.front_of(text)
     text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
     text = re.sub(r"(\*\*|__|`)", "", text)
+    text = re.sub(r":[a-z0-9_+-]+:", "", text)  # GitHub emoji shortcodes such as :robot:
+    text = re.sub(r"\\([\\`*_{}\[\]()#+\-.!])", r"\1", text)  # Markdown backslash escapes
+    text = " ".join(text.split())
     return "".join(ch for ch in text if not mt.starts_with_symbol(ch)).strip() or text.strip()
 
 
@@ -209,14 +212,16 @@ class _Parser:
             self.drafts.append(draft)
             self.walk(node.children, child_ctx, draft)
             return draft
-        if node.children and question:
+        if node.children:
             first = node.children[0]
-            if (mt.starts_with_symbol(first.text) or not mt.is_question(first.text)) and not mt.is_nav(
-                first.text
-            ):
+            if question:
+                answer_part = mt.starts_with_symbol(first.text) or not mt.is_question(first.text)
+            else:  # "### Common Metrics" whose sub-headings are "#### Automatic Metrics:", …
+                answer_part = mt.is_colon_label(first.text) or mt.is_label(first.text)
+            if answer_part and not mt.is_nav(first.text):
                 draft = _Draft(node, question, ctx, node.body, node.body_end)
                 self.drafts.append(draft)
-                self.walk(node.children, ctx, draft)
+                self.walk(node.children, child_ctx, draft)
                 if draft.end > node.body_end:
                     return draft
                 self.drafts.remove(draft)

@@ -63,6 +63,12 @@ def _indent(line: str) -> int:
     return width
 
 
+def _is_prose(line: str) -> bool:
+    """A long sentence ending with a period: above ``---`` it is a paragraph and a rule, not a heading."""
+    text = line.strip()
+    return text.endswith(".") and len(text.split()) >= 8
+
+
 def heading_text(raw: str) -> str:
     """Strip the optional closing ``###`` sequence and surrounding whitespace of an ATX heading."""
     text = raw.strip()
@@ -212,6 +218,7 @@ class _Scanner:
                 and not _LIST_ITEM.match(lines[i - 1])
                 and not lines[i - 1].lstrip().startswith((">", "|", "<"))
                 and _indent(lines[i - 1]) <= 3
+                and not (line.startswith("-") and _is_prose(lines[i - 1]))
             ):
                 level = 1 if line.startswith("=") else 2
                 kinds[i - 1] = kinds[i] = HEADING
