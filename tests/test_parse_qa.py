@@ -124,6 +124,13 @@ def test_dedented_text_after_a_hanging_answer_is_orphan_text() -> None:
     assert "Shane Kerr" in result.diagnostics[0].message
 
 
+def test_unprefixed_text_after_a_fully_prefixed_answer_is_orphan_text() -> None:
+    text = "Q: a?\nA: 1\nA: 2\n\nstray note\n\nQ: b?\nA: 3\n"
+    result = qa(text)
+    assert pairs(result) == [("a?", "1\n2"), ("b?", "3")]
+    assert rules(result) == [("orphan-text", 5)]
+
+
 def test_marker_spellings_of_real_faqs() -> None:
     text = (
         "Q001: What protocols?\n    - TCP\n    - UDP\n\n"

@@ -50,6 +50,7 @@ class _Open:
     answering: bool = False
     hanging: bool | None = None
     para_start: int | None = None
+    a_markers: int = 0
 
 
 @dataclass
@@ -289,7 +290,12 @@ class _Parser:
         )
 
     def ends_card(self, card: _Open, rest: str, quoted: bool) -> bool:
-        """After a blank line, does this unmarked line leave the card (dedent, heading, quote end)?"""
+        """After a blank line, does this unmarked line leave the card?
+
+        It does when it is a heading, leaves the card's blockquote, sits left of the marker, or sits
+        at the marker's column when the card's own lines are indented under their markers or are
+        all prefixed (``A:`` on every line, as in seed 000).
+        """
         if not self.prev_blank:
             return False
         if card.quoted and not quoted:
@@ -297,7 +303,8 @@ class _Parser:
         if _heading(rest) is not None:
             return True
         col = _indent(rest)[1]
-        return col < card.marker_col or (bool(card.hanging) and col <= card.marker_col)
+        all_prefixed = card.hanging is None and card.a_markers >= 2
+        return col < card.marker_col or ((bool(card.hanging) or all_prefixed) and col <= card.marker_col)
 
     # -- outside cards ---------------------------------------------------------------------------------
     def outside(self, lineno: int, raw: str, rest: str, marker: _Marker | None, quoted: bool) -> None:
@@ -422,6 +429,7 @@ class _Parser:
                 card.answering = True
                 card.a_text_col = marker.text_col
             card.a_items.append(_Item(lineno, marker.text, True))
+            card.a_markers += 1
             card.marker_col = marker.col
             card.para_start = None
         else:
