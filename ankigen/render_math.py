@@ -42,7 +42,7 @@ def _prose(text: str) -> str:
     return _DETAILS.sub('<details markdown="1"', _ARITHMETIC_STAR.sub(r"\\*", text))
 
 
-_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
+_FENCE = re.compile(r"^[ \t]*(`{3,}(?!.*`)|~{3,})")  # a backtick fence's info string has no backtick
 _LIST_ITEM = re.compile(r"^[ \t]*(?:[*+-]|\d+[.)])[ \t]+")
 
 

@@ -37,7 +37,8 @@ def _pipe(cells: list[str], width: int) -> str:
 def _table(rows: list[str]) -> list[str]:
     cells = [_cells(r) for r in rows]
     if _is_comment_run(cells):
-        return [" &emsp; ".join(c for c in row if c) + "  " for row in cells]
+        lines = [" &emsp; ".join(c for c in row if c) for row in cells]
+        return [line + "  " for line in lines[:-1]] + lines[-1:]  # a line break after each but the last
     out: list[str] = []
     first = cells[0]
     if len(cells) > 2 and first and all(not c for c in first[1:]):
