@@ -355,11 +355,11 @@ def _dollar(field: _Field, i: int, limit: int) -> int:
         field.math.append(_Math(i + 1, j))
         field.mask(i, j + 1)
         return j + 1
-    if opens and (j >= limit or text[j] == "`"):
+    if opens:
         line_end = text.find("\n", i, j)
         rest = text[i + 1 : j if line_end < 0 else line_end]
         if not rest[:1].isdigit() and _TEX_HINT.search(rest):
-            message = "math opened with '$' is never closed with '$'"
+            message = "math opened with '$' has no closing '$' (one right after a non-space, before no digit)"
             field.problems.append(_Problem(i, "tex-unclosed", message))
     return i + 1
 

@@ -102,8 +102,11 @@ def test_dollar_in_code_is_not_math() -> None:
 
 
 def test_dollar_pairing_follows_the_renderer() -> None:
-    # A closing `$` followed by a digit, or a backtick before the closer, means no math here.
-    assert back("$\\alpha{$5 more") == []
+    # A closing `$` followed by a digit or after a space, or a backtick before the closer:
+    # no math here, so the TeX shows as text.
+    assert back("$\\alpha{$5 more") == [(10, 1, "tex-unclosed")]
+    assert back("a $\\alpha $ b") == [(10, 3, "tex-unclosed")]
+    assert back("$5 and $\\alpha$ and $x $") == []
     assert back("$\\frac{ `code` $") == [(10, 1, "tex-unclosed")]
     # Inline math may run over a line break but not over a blank line.
     assert back("$a +\nb}$") == [(11, 2, "tex-unbalanced")]
