@@ -131,6 +131,11 @@ def test_unprefixed_text_after_a_fully_prefixed_answer_is_orphan_text() -> None:
     assert rules(result) == [("orphan-text", 5)]
 
 
+def test_trailing_ruler_lines_are_not_part_of_the_answer() -> None:
+    result = qa("Q: a?\nA: first\n------\nsecond\n\n---\n\nQ: b?\nA: c\n=====\n")
+    assert pairs(result) == [("a?", "first\n------\nsecond"), ("b?", "c")]
+
+
 def test_marker_spellings_of_real_faqs() -> None:
     text = (
         "Q001: What protocols?\n    - TCP\n    - UDP\n\n"

@@ -166,6 +166,12 @@ def _quoted_question(text: str) -> str:
     return joined if len(joined) <= _MAX_MESSAGE else joined[:_MAX_MESSAGE] + "…"
 
 
+def _is_rule(s: str) -> bool:
+    """A ruler line such as ``-----`` or ``=====`` (dropped when it trails a question or answer)."""
+    t = s.strip()
+    return len(t) >= 3 and not t.strip(t[0]) and t[0] in "-=_*~"
+
+
 def _is_blank(s: str) -> bool:
     return not s.strip()
 
@@ -180,7 +186,7 @@ def _render(items: list[_Item], text_col: int, strip_first: bool) -> tuple[str, 
     end = len(items)
     while start < end and _is_blank(items[start].text):
         start += 1
-    while end > start and _is_blank(items[end - 1].text):
+    while end > start and (_is_blank(items[end - 1].text) or _is_rule(items[end - 1].text)):
         end -= 1
     if start == end:
         return "", 0, 0
