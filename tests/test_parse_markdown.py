@@ -519,3 +519,212 @@ def test_a_50_mb_file_parses_in_bounded_time() -> None:
     result = parse(text * copies, "big.md")
     assert time.perf_counter() - started < 120
     assert len(result.cards) >= 47 * copies
+
+
+# ---- rules found on real notes -----------------------------------------------------------------
+
+
+def test_repeated_bodiless_dividers_before_questions_are_chapters() -> None:
+    result = md(
+        """
+        ## # 1. Introduction
+
+        ## Q. What is Python?
+        A language.
+
+        ## # 2. Data Types
+
+        ## Q. What is a list?
+        A sequence.
+        """
+    )
+    assert fronts(result) == ["What is Python?", "What is a list?"]
+    assert [c.context for c in result.cards] == [("Introduction",), ("Data Types",)]
+    assert result.diagnostics == []
+
+
+def test_a_lone_empty_term_is_skipped_not_a_chapter() -> None:
+    result = md(
+        """
+        ### YOLO
+        One stage.
+
+        ### SSD
+
+        ### Are CNNs invariant to translation?
+        No.
+        """
+    )
+    assert fronts(result) == ["YOLO", "Are CNNs invariant to translation?"]
+    assert result.cards[1].context == ()
+    assert rules(result) == [("empty-answer", 4)]
+
+
+def test_heading_whose_body_is_a_list_of_links_is_a_table_of_contents() -> None:
+    result = md(
+        """
+        # Interview Questions
+
+        ## Questions
+        * [Q1: What is X?](https://example.org/page#q1-what-is-x)
+        * [Q2: Why [a, b] (closed)?](https://example.org/page(1)#q2)
+
+        ## Questions & Answers
+
+        ### Q1: What is X? ###
+        X.
+
+        ### Q2: Why [a, b] (closed)? ###
+        Because.
+        """
+    )
+    assert fronts(result) == ["What is X?", "Why [a, b] (closed)?"]
+    assert result.cards[0].context == ("Questions & Answers",)
+
+
+def test_prose_headings_under_an_unanswered_question_are_its_answer() -> None:
+    result = md(
+        """
+        ## What are the benefits of a high learning rate?
+
+        ## By training with higher learning rates, we train faster and converge sooner.
+
+        ## By training with higher learning rates, we overfit less than with small ones.
+
+        ## What is cyclical momentum?
+        Momentum that varies.
+        """
+    )
+    assert fronts(result) == ["What are the benefits of a high learning rate?", "What is cyclical momentum?"]
+    assert result.cards[0].back.count("## By training") == 2
+    assert result.skipped == 0
+
+
+def test_problem_statement_heading_after_a_question_stays_a_card() -> None:
+    result = md(
+        """
+        ### What is the size of the feature map?
+        (n + 2p - f) / s + 1
+
+        ### An input image of size 12 X 12 is convolved with a 3 X 3 filter. Determine the output size.
+        10 X 10
+        """
+    )
+    assert len(result.cards) == 2
+
+
+def test_bodiless_term_with_labelled_subheadings_is_one_card() -> None:
+    result = md(
+        """
+        ### **30. Common Metrics to Evaluate LLM Output**
+
+        #### **Automatic Metrics**:
+        BLEU, ROUGE.
+
+        #### **Human Evaluation**:
+        Raters.
+        """
+    )
+    assert fronts(result) == ["Common Metrics to Evaluate LLM Output"]
+    assert "Human Evaluation" in result.cards[0].back
+
+
+def test_a_prose_sentence_above_a_rule_is_not_a_heading() -> None:
+    result = md(
+        """
+        ### What is LoRA?
+
+        Low-rank adapters.
+
+        These low-rank matrices are used to model the weight updates of the model.
+        ---
+
+        ### What is PEFT?
+        Fine-tuning few parameters.
+        """
+    )
+    assert fronts(result) == ["What is LoRA?", "What is PEFT?"]
+    assert result.cards[1].context == ()
+
+
+def test_source_links_bare_numbers_and_dashed_numbering_leave_fronts() -> None:
+    result = md(
+        """
+        #### 1) What is gradient descent? [[src](https://example.org/a)]
+        Descent.
+
+        #### 2) Define F1-score. [[src]](https://example.org/b)
+        Harmonic mean.
+
+        ### 1-1. 갱신 이상에는 어떠한 것들이 있는가?
+        삽입 이상.
+        """
+    )
+    assert fronts(result) == [
+        "What is gradient descent?",
+        "Define F1-score.",
+        "갱신 이상에는 어떠한 것들이 있는가?",
+    ]
+    numbered = md(
+        """
+        ## 1 Python的函数参数传递
+        a
+        ## 2 Python中的元类
+        b
+        ## 12 鸭子类型
+        c
+        """
+    )
+    assert fronts(numbered) == ["Python的函数参数传递", "Python中的元类", "鸭子类型"]
+    assert fronts(md("## 3D vision\ntext\n")) == ["3D vision"]
+
+
+def test_title_drops_emoji_shortcodes_and_escapes() -> None:
+    result = md(
+        """
+        # :robot: Machine Learning - Interview Notes :clipboard:
+
+        ## What is a model\\_card?
+        A document.
+        """
+    )
+    assert result.title == "Machine Learning - Interview Notes"
+    assert fronts(result) == ["What is a model\\_card?"]
+
+
+def test_front_matter_is_not_content() -> None:
+    result = md(
+        """
+        ---
+        title: Lesson 4
+        layout: post
+        ---
+
+        ## What is SGD?
+        Stochastic gradient descent.
+        """
+    )
+    assert fronts(result) == ["What is SGD?"]
+    assert result.diagnostics == []
+
+
+def test_label_headings_keep_the_card_open_across_levels() -> None:
+    result = md(
+        """
+        ## Describe LU, QR, and Cholesky decompositions.
+
+        ### 🔹 1. **LU Decomposition**
+        L times U.
+
+        ### ✅ When is LU useful?
+        Solving systems.
+
+        ## 🔹 3. **Cholesky Decomposition**
+        For SPD matrices.
+
+        ## 📊 Summary Table
+        | a | b |
+        """
+    )
+    assert fronts(result) == ["Describe LU, QR, and Cholesky decompositions."]
+    assert result.cards[0].back.rstrip().endswith("| a | b |")

@@ -290,7 +290,13 @@ class _Parser:
             self.walk(title.children, (), None)
         else:
             self.walk(roots, (), None)
-        self.result.cards = [self.card(d) for d in self.drafts]
+        for draft in self.drafts:
+            made = self.card(draft)
+            if made.back.strip():
+                self.result.cards.append(made)
+            else:  # only navigation or rules below it after all
+                self._skip(draft.node, "empty-answer")
+        self.result.diagnostics.sort(key=lambda d: d.sort_key())
         if not self.result.cards and any(line.strip() for line in self.lines):
             self.warn(0, "no-cards", "no headings with answers found; no cards")
         return self.result
