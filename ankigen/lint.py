@@ -134,12 +134,14 @@ def lint_cards(cards: Iterable[Card]) -> list[Diagnostic]:
 def lint_card(card: Card) -> list[Diagnostic]:
     """Check a card's front and back for TeX MathJax rejects and for stray ``**``.
 
-    Back-text problems get a column (the back is the author's text as written); front
-    problems do not, because the front lost its numbering or ``Q:`` prefix.
+    Problems in a Markdown back get a column (its lines are the source lines as written);
+    fronts lost their numbering or ``Q:`` prefix and plain backs their ``A:`` prefixes, so
+    problems there get none.
     """
     out: list[Diagnostic] = []
     back_line = card.back_line or card.line
-    for text, first_line, with_col in ((card.front, card.line, False), (card.back, back_line, True)):
+    back_cols = card.markup == "markdown"
+    for text, first_line, with_col in ((card.front, card.line, False), (card.back, back_line, back_cols)):
         if not text:
             continue
         field = _scan_plain(text) if card.markup == "plain" else _scan_markdown(text)

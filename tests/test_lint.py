@@ -117,11 +117,12 @@ def test_escaped_dollar_is_not_math() -> None:
     assert back("price \\$\\alpha and more") == []
 
 
-def test_plain_markup_only_explicit_delimiters() -> None:
+def test_plain_markup_only_explicit_delimiters_and_no_columns() -> None:
+    # Plain backs lost their `A:` prefixes, so columns would be wrong: none are given.
     assert back("cost $\\frac{a}{b} and `x`", markup="plain") == []
-    assert back("see \\(x", markup="plain") == [(10, 5, "tex-unclosed")]
-    assert back("a\n\\[ {x \\]", markup="plain") == [(11, 4, "tex-unbalanced")]
-    assert back("$$a}$$", markup="plain") == [(10, 4, "tex-unbalanced")]
+    assert back("see \\(x", markup="plain") == [(10, None, "tex-unclosed")]
+    assert back("a\n\\[ {x \\]", markup="plain") == [(11, None, "tex-unbalanced")]
+    assert back("$$a}$$", markup="plain") == [(10, None, "tex-unbalanced")]
     assert back("$a}$", markup="plain") == []
 
 
