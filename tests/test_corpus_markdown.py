@@ -80,6 +80,8 @@ def test_every_corpus_file_parses_without_errors(path: Path) -> None:
         assert card.front.strip() and card.back.strip()
         assert 1 <= card.line < card.back_line <= card.end_line
         assert "\n" not in card.front
+    for before, after in zip(result.cards, result.cards[1:], strict=False):
+        assert before.end_line < after.line, "cards never share lines"
 
 
 def test_fronts_match_the_answer_key() -> None:

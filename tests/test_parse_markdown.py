@@ -728,3 +728,30 @@ def test_label_headings_keep_the_card_open_across_levels() -> None:
     )
     assert fronts(result) == ["Describe LU, QR, and Cholesky decompositions."]
     assert result.cards[0].back.rstrip().endswith("| a | b |")
+
+
+def test_generic_label_subheadings_in_korean_fold_into_the_term() -> None:
+    result = md(
+        """
+        ### FCFS(First Come First Served)
+
+        #### 특징
+        먼저 온 순서대로 처리한다.
+
+        #### 문제점
+        convoy effect.
+
+        ### Critical Section Problem
+        문제.
+
+        #### Requirements
+        Mutual exclusion.
+
+        ### 해결책
+        Lock.
+        """
+    )
+    assert fronts(result) == ["FCFS(First Come First Served)", "Critical Section Problem", "Requirements"]
+    assert "#### 문제점" in result.cards[0].back
+    assert result.cards[2].back.endswith("Lock.")
+    assert result.cards[1].end_line < result.cards[2].line

@@ -210,8 +210,7 @@ class _Parser:
         if rule is None:
             draft = _Draft(node, question, ctx, node.body, node.body_end)
             self.drafts.append(draft)
-            self.walk(node.children, child_ctx, draft)
-            return draft
+            return self.walk(node.children, child_ctx, draft)
         if node.children:
             first = node.children[0]
             if question:
@@ -221,9 +220,9 @@ class _Parser:
             if answer_part and not mt.is_nav(first.text):
                 draft = _Draft(node, question, ctx, node.body, node.body_end)
                 self.drafts.append(draft)
-                self.walk(node.children, child_ctx, draft)
+                last = self.walk(node.children, child_ctx, draft)
                 if draft.end > node.body_end:
-                    return draft
+                    return last
                 self.drafts.remove(draft)
                 self._skip(node, rule)
                 return None

@@ -57,7 +57,10 @@ _LABELS = _words(
         "implementation|code|key points|key takeaways|takeaway|takeaways|intuition|pros|cons|pros and cons|"
         "advantages|disadvantages|conclusion|tl;dr|tldr|usage|syntax|output|definition|pseudocode|"
         "illustration|diagram|formula|proof|remarks|tips|caveats|in summary|bottom line|additional notes|"
-        "background|result|results|steps|algorithm|explanation with example|code example|in short"
+        "background|result|results|steps|algorithm|explanation with example|code example|in short|"
+        # Korean and Chinese: features, problems, pros, cons, solution, caveats, limits, kinds, example, …
+        "특징|문제점|장점|단점|장단점|해결책|해결 방법|주의할 점|주의사항|한계|종류|예시|예제|정리|요약|개요|"
+        "정의|설명|결론|코드|구현|特点|优点|缺点|优缺点|总结|示例|例子|举例|定义|概述|注意|注意事项|解决方案|代码|实现"
     ),
     "|",
 )
