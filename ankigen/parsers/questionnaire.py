@@ -107,7 +107,7 @@ def _snippet(text: str) -> str:
 
 def _is_na(answer: str) -> bool:
     """``NA``, ``N/A``, ``na.`` …: the author had no answer."""
-    return "".join(ch for ch in answer if ch.isalnum()).casefold() == "na"
+    return len(answer) <= 16 and "".join(ch for ch in answer if ch.isalnum()).casefold() == "na"
 
 
 def _front(lines: list[str]) -> str:
