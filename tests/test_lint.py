@@ -235,6 +235,23 @@ def test_money_in_corpus_is_not_math() -> None:
     assert lint_card(whole_file(path)) == []
 
 
+def test_corpus_findings_are_the_known_real_problems() -> None:
+    """Whole corpus files as Markdown backs: only genuine problems fire (checked by hand)."""
+    found = set()
+    for path in sorted(CORPUS.glob("*/*")):
+        if path.suffix in (".md", ".txt", "") and path.name != "SOURCES.md":
+            text = path.read_bytes().decode("utf-8", errors="replace").replace("\r\n", "\n").lstrip("\ufeff")
+            card = Card(front="x", back=text, line=1, back_line=1, source=path.name)
+            found |= {(d.path.split("__")[1], d.line, d.col, d.rule) for d in lint_card(card)}
+    assert found == {
+        ("ML-FlashCards", 271, 1, "tex-unbalanced"),  # \left\\{ : '\\' is no delimiter
+        ("ai-ml", 26, 240, "stray-emphasis"),  # "a** logistic or sigmoid** function"
+        ("ai-ml", 26, 262, "stray-emphasis"),
+        ("Data-Science-Interview-Questions-Answers", 170, 3, "stray-emphasis"),  # "1.** Randomization:**"
+        ("Data-Science-Interview-Questions-Answers", 170, 20, "stray-emphasis"),
+    }
+
+
 # --------------------------------------------------------------------------- API and robustness
 
 
@@ -268,7 +285,7 @@ def test_pathological_input_is_linear() -> None:
     for text in inputs:
         start = time.perf_counter()
         lint_card(Card(front=text, back=text, line=1, back_line=1))
-        assert time.perf_counter() - start < 5, text[:20]
+        assert time.perf_counter() - start < 10, text[:20]  # quadratic would take minutes
 
 
 @settings(max_examples=300, deadline=None)
