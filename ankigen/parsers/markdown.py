@@ -63,6 +63,14 @@ def _context_title(text: str) -> str:
     return "".join(ch for ch in text if not mt.starts_with_symbol(ch)).strip() or text.strip()
 
 
+def _dedent(text: str) -> str:
+    """Remove the indentation all non-blank lines share (tabs expanded to four columns)."""
+    lines = [line.expandtabs(4) for line in text.split("\n")]
+    widths = [len(line) - len(line.lstrip(" ")) for line in lines if line.strip()]
+    cut = min(widths, default=0)
+    return "\n".join(line[cut:] if line.strip() else "" for line in lines)
+
+
 class _Parser:
     def __init__(self, text: str, path: str) -> None:
         self.path = path
@@ -265,9 +273,12 @@ class _Parser:
     def card(self, draft: _Draft) -> Card:
         start, end = self._trim(draft.start, draft.end)
         h = draft.node.heading
+        back = "\n".join(self.lines[start:end]).strip("\n")
+        if h.in_item:  # "1. ### Question" then an indented answer: the answer is the item's content
+            back = _dedent(back)
         return Card(
             front=mt.front_of(h.text, self.bare_numbers),
-            back="\n".join(self.lines[start:end]).strip("\n"),
+            back=back,
             line=h.line + 1,
             end_line=max(end, h.end),
             back_line=start + 1,

@@ -39,6 +39,7 @@ class Heading:
     line: int
     end: int
     nested: bool = False  # indented inside a list item: part of that item's content
+    in_item: bool = False  # the heading opens a list item ("1. ### Question"): its body is indented
 
 
 @dataclass
@@ -206,7 +207,7 @@ class _Scanner:
                 i += 1
                 continue
             m = _LIST_ATX.match(line)
-            if m and self._add_atx(i, m.group(1), m.group(2)):
+            if m and self._add_atx(i, m.group(1), m.group(2), in_item=True):
                 block_start, in_list = True, True
                 i += 1
                 continue
@@ -240,12 +241,12 @@ class _Scanner:
             i += 1
         return self.scan
 
-    def _add_atx(self, i: int, hashes: str, raw: str, nested: bool = False) -> bool:
+    def _add_atx(self, i: int, hashes: str, raw: str, nested: bool = False, in_item: bool = False) -> bool:
         text = heading_text(raw).lstrip("#").strip()
         if not text:
             return False
         self.kinds[i] = HEADING
-        self.scan.headings.append(Heading(len(hashes), text, i, i + 1, nested))
+        self.scan.headings.append(Heading(len(hashes), text, i, i + 1, nested, in_item))
         return True
 
 
