@@ -175,7 +175,7 @@ def _lines(text: str) -> Iterator[tuple[int, str]]:
 
 
 def _scan_plain(text: str) -> _Field:
-    """Plain (Q:/A:) text: only explicit ``\\(``, ``\\[`` and ``$$`` are math."""
+    """Plain (Q:/A:) text: math as the renderer finds it there (no Markdown, no code spans)."""
     field = _Field(text)
     end = len(text)
     i = 0
@@ -189,6 +189,9 @@ def _scan_plain(text: str) -> _Field:
                 i += 2
         elif text.startswith("$$", i):
             i = _delimited(field, i, 2, "$$", end, no_close)
+        elif ch == "$":
+            blank = text.find("\n\n", i)
+            i = _dollar(field, i, end if blank < 0 else blank)
         else:
             i += 1
     return field

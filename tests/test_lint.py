@@ -117,13 +117,16 @@ def test_escaped_dollar_is_not_math() -> None:
     assert back("price \\$\\alpha and more") == []
 
 
-def test_plain_markup_only_explicit_delimiters_and_no_columns() -> None:
+def test_plain_markup_math_as_the_renderer_finds_it_and_no_columns() -> None:
     # Plain backs lost their `A:` prefixes, so columns would be wrong: none are given.
-    assert back("cost $\\frac{a}{b} and `x`", markup="plain") == []
+    # The renderer typesets `$…$` in plain text too, and backticks are not code there.
+    assert back("cost $\\frac{a}{b} and `x`", markup="plain") == [(10, None, "tex-unclosed")]
+    assert back("price $5 and $10", markup="plain") == []
+    assert back("$x_1$ and $y$", markup="plain") == []
     assert back("see \\(x", markup="plain") == [(10, None, "tex-unclosed")]
     assert back("a\n\\[ {x \\]", markup="plain") == [(11, None, "tex-unbalanced")]
     assert back("$$a}$$", markup="plain") == [(10, None, "tex-unbalanced")]
-    assert back("$a}$", markup="plain") == []
+    assert back("$a}$", markup="plain") == [(10, None, "tex-unbalanced")]
 
 
 # --------------------------------------------------------------------------- tex-unknown-env
