@@ -168,7 +168,7 @@ class _Writer:
         rng = self.rng
         start, length = rng.randrange(len(_WORDS)), rng.randint(8, 18)
         words = [_WORDS[(start + i) % len(_WORDS)] for i in range(length)]
-        if inline and rng.random() < 0.3:
+        if inline and rng.random() < 0.05:
             words.insert(rng.randrange(len(words)), rng.choice(_INLINE_MATH))
         if inline and rng.random() < 0.2:
             words.insert(rng.randrange(len(words)), f"`{rng.choice(('np.exp', 'loss.backward()', 'lr'))}`")
@@ -179,7 +179,7 @@ class _Writer:
 
     def paragraph(self, inline: bool = True) -> list[str]:
         """One paragraph, wrapped over one to three lines."""
-        return [self.sentence(inline) for _ in range(self.rng.randint(1, 3))]
+        return [self.sentence(inline) for _ in range(self.rng.randint(1, 4))]
 
     def nested_list(self) -> list[str]:
         rng = self.rng
@@ -190,8 +190,13 @@ class _Writer:
                 lines.append("  - " + self.sentence(inline=False))
         return lines
 
+    def code_lines(self) -> list[str]:
+        """One to three snippets, a blank line between them."""
+        snippets = self.rng.sample(_CODE, self.rng.randint(1, 3))
+        return [line for snippet in snippets for line in ("", *snippet)][1:]
+
     def code(self) -> list[str]:
-        return ["```python", *self.rng.choice(_CODE), "```"]
+        return ["```python", *self.code_lines(), "```"]
 
     def display_math(self) -> list[str]:
         formula = self.rng.choice(_DISPLAY_MATH)
@@ -213,13 +218,13 @@ class _Writer:
         blocks = [self.paragraph()]
         if rng.random() < 0.35:
             blocks.append(self.nested_list())
-        if rng.random() < 0.2:
-            blocks.append(self.display_math())
-        if rng.random() < 0.2:
-            blocks.append(["    " + line for line in rng.choice(_CODE)] if plain else self.code())
-        if not plain and rng.random() < 0.12:
-            blocks.append(self.table())
         if rng.random() < 0.3:
+            blocks.append(["    " + line for line in self.code_lines() if line] if plain else self.code())
+        if rng.random() < 0.08:
+            blocks.append(self.display_math())
+        if not plain and rng.random() < 0.08:
+            blocks.append(self.table())
+        if rng.random() < 0.5:
             blocks.append(self.paragraph())
         return blocks
 
