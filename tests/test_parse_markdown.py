@@ -7,6 +7,8 @@ from textwrap import dedent
 
 import pytest
 from conftest import seed
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ankigen.model import Card, ParseResult
 from ankigen.parsers.markdown import parse
@@ -756,3 +758,44 @@ def test_generic_label_subheadings_in_korean_fold_into_the_term() -> None:
     assert "#### 문제점" in result.cards[0].back
     assert result.cards[2].back.endswith("Lock.")
     assert result.cards[1].end_line < result.cards[2].line
+
+
+_PIECES = [
+    "# Title\n",
+    "## What is X?\n",
+    "### Overview\n",
+    "#### ✅ Summary\n",
+    "## **Chapter**\n",
+    "Text.\n",
+    "\n",
+    "---\n",
+    "```\n",
+    "~~~\n",
+    "    # indented\n",
+    "<div>\n",
+    "</div>\n",
+    "- [a](#a)\n",
+    "1. ### Q?\n",
+    "Setext\n",
+    "=====\n",
+    "TODO\n",
+    "NA\n",
+    "<!-- c\n",
+    "-->\n",
+    "\t#tab\n",
+    "## Q. Why?\n",
+]
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=40))
+def test_any_mix_of_blocks_parses_into_consistent_cards(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    result = parse(text, "fuzz.md")
+    n = text.count("\n") + 1
+    for c in result.cards:
+        assert c.front.strip() and c.back.strip() and "\n" not in c.front
+        assert 1 <= c.line < c.back_line <= c.end_line <= n
+    for before, after in zip(result.cards, result.cards[1:], strict=False):
+        assert before.end_line < after.line
+    assert all(d.severity == "warning" and 1 <= d.line <= n for d in result.diagnostics)
+    assert result.skipped == sum(d.rule in ("empty-answer", "na-answer") for d in result.diagnostics)
