@@ -9,15 +9,14 @@ local image sources to packaged media, then put the math back.
 
 from __future__ import annotations
 
-import functools
 import html
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 import markdown
-import pymdownx.highlight
 
+from ankigen import render_pygments  # noqa: F401 (caches Pygments lexers and style tables)
 from ankigen.model import Card, Diagnostic
 from ankigen.render_html import UNSAFE_HTML, make_cleaner, resolve_image
 from ankigen.render_lists import ListsExtension
@@ -25,9 +24,6 @@ from ankigen.render_math import MathStash, protect_markdown, split_plain_math
 from ankigen.render_tables import convert_tab_tables
 
 NOTE_CSS: str = resources.files("ankigen").joinpath("note.css").read_text(encoding="utf-8")
-
-# Pygments lexers hold no per-call state: build each one once instead of once per code block.
-pymdownx.highlight.get_lexer_by_name = functools.lru_cache(maxsize=256)(pymdownx.highlight.get_lexer_by_name)
 
 
 @dataclass(frozen=True)
@@ -115,6 +111,7 @@ class Renderer:
         self._md = _markdown()
         self._state: _CardState | None = None
         self._cleaner = make_cleaner(self._filter_attribute)
+        self._titles: dict[str, str] = {}  # context titles repeat across a section's cards
 
     def _filter_attribute(self, tag: str, attr: str, value: str) -> str | None:
         if tag == "img" and attr == "src" and self._state is not None:
@@ -163,11 +160,15 @@ class Renderer:
     def _context_html(self, titles: tuple[str, ...], state: _CardState) -> str:
         parts = []
         for title in titles:
-            rendered = self._markdown_html(title, state).strip()
-            if rendered.startswith("<p>") and rendered.endswith("</p>") and rendered.count("<p>") == 1:
-                parts.append(rendered[3:-4])
-            else:
-                parts.append(html.escape(title, quote=False))
+            if title not in self._titles:
+                if len(self._titles) > 4096:
+                    self._titles.clear()
+                rendered = self._markdown_html(title, state).strip()
+                if rendered.startswith("<p>") and rendered.endswith("</p>") and rendered.count("<p>") == 1:
+                    self._titles[title] = rendered[3:-4]
+                else:
+                    self._titles[title] = html.escape(title, quote=False)
+            parts.append(self._titles[title])
         return " › ".join(parts)
 
     def render(self, card: Card, root: Path) -> RenderedCard:
