@@ -799,3 +799,19 @@ def test_any_mix_of_blocks_parses_into_consistent_cards(pieces: list[str]) -> No
         assert before.end_line < after.line
     assert all(d.severity == "warning" and 1 <= d.line <= n for d in result.diagnostics)
     assert result.skipped == sum(d.rule in ("empty-answer", "na-answer") for d in result.diagnostics)
+
+
+def test_code_headings_under_an_unanswered_question_are_its_answer() -> None:
+    result = md(
+        """
+        ## What is the purpose of this code in LSTMCell:
+
+        ## h = torch.stack([h, input], dim=1)
+
+        ## What does chunk do in PyTorch?
+        Splits a tensor.
+        """
+    )
+    question = "What is the purpose of this code in LSTMCell:"
+    assert fronts(result) == [question, "What does chunk do in PyTorch?"]
+    assert result.cards[0].back == "## h = torch.stack([h, input], dim=1)"

@@ -180,7 +180,7 @@ class _Parser:
             if open_.question:
                 return not mt.is_question(node.text)
             return mt.is_label(node.text) or mt.is_colon_label(node.text)
-        return mt.is_label(node.text) or (open_.prose and mt.is_sentence(node.text))
+        return mt.is_label(node.text) or (open_.prose and mt.is_answer_text(node.text))
 
     def walk(self, nodes: list[_Node], ctx: tuple[str, ...], open_: _Draft | None) -> _Draft | None:
         """Process sibling headings in order; returns the card still open for folding."""
@@ -199,7 +199,7 @@ class _Parser:
             if (
                 nxt is not None
                 and not node.children
-                and mt.is_sentence(nxt.text)
+                and mt.is_answer_text(nxt.text)
                 and mt.is_question(node.text)
             ) and self._placeholder(node.body, node.body_end) is not None:
                 # "## What are the benefits?" answered by "## By training faster." headings

@@ -188,6 +188,21 @@ def is_sentence(text: str) -> bool:
     return words.endswith(".") and len(words.split()) >= 6 and not is_question(text)
 
 
+_CODE_LIKE = re.compile(
+    r"^(?:class|def|import|from|function|const|let|var|return)\s+\w"  # a statement
+    r"|^[\w.\[\]]+\s*=[^=]"  # an assignment
+    r"|^\w[\w.]*\(.*\)\s*;?$"  # a call
+)
+
+
+def is_answer_text(text: str) -> bool:
+    """A heading that is really answer text: a prose sentence or a line of code ("h = f(x)")."""
+    if is_sentence(text):
+        return True
+    bare = re.sub(r"\\(.)", r"\1", plain(text))
+    return bool(_CODE_LIKE.match(bare)) and not is_question(text)
+
+
 def is_nav(text: str) -> bool:
     """Headings for navigation or boilerplate (TOC, references, license): never cards."""
     if is_question(text):
