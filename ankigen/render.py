@@ -151,7 +151,7 @@ class Renderer:
             self._state = None
         return stash.restore(cleaned)
 
-    def render_text(self, text: str, markup: str, state: _CardState) -> str:
+    def _field(self, text: str, markup: str, state: _CardState) -> str:
         """One field's text → HTML."""
         if markup == "plain":
             return _plain_html(text)
@@ -175,8 +175,8 @@ class Renderer:
         """Render ``card``; local media must lie inside ``root``."""
         back_line = card.back_line or card.line
         state = _CardState(card, root, [(card.front, card.line), (card.back, back_line)])
-        front = self.render_text(card.front, card.markup, state)
-        back = self.render_text(card.back, card.markup, state)
+        front = self._field(card.front, card.markup, state)
+        back = self._field(card.back, card.markup, state)
         context = self._context_html(card.context, _CardState(card, root, []))
         return RenderedCard(
             front_html=front,

@@ -26,13 +26,14 @@ _INLINE = re.compile(
     rf"|\$\$(?P<dd>{_NOT_BLANK_LINE}+?)\$\$"
     rf"|\\\[(?P<brack>{_NOT_BLANK_LINE}+?)\\\]"
     rf"|\\\((?P<paren>{_NOT_BLANK_LINE}+?)\\\)"
-    r"|<math(?:\s[^>]*)?>(?P<tag>[\s\S]*?)</math>"
+    r"|<math(?P<attrs>\s[^>]*)?>(?P<tag>[\s\S]*?)</math>"
     r"|(?P<esc>\\\$)"
     # $…$: no space after the opening or before the closing $, no digit right after it
     # (so "$5 and $10" stays money), and no blank line inside.
     r"|\$(?P<d>(?![\s$])(?:[^$\\\n`]|\\[\s\S]|\n(?![ \t]*\n))+?)(?<![\s\\])\$(?!\d)",
     re.IGNORECASE,
 )
+_BLOCK = re.compile(r"""display\s*=\s*["']?block""", re.IGNORECASE)
 _ARITHMETIC_STAR = re.compile(r"(?<=[^\W_])\*(?=[^\W_])")
 _DETAILS = re.compile(r"<details(?![^>]*\bmarkdown=)(?=[\s>])", re.IGNORECASE)
 
@@ -79,7 +80,8 @@ def _math_or_none(m: re.Match[str], stash: MathStash) -> str | None:
         return stash.add(m.group("paren"), display=False)
     if m.group("tag") is not None:
         # MediaWiki <math> holds HTML text: decode its entities once, so "&gt;" reaches MathJax as ">".
-        return stash.add(html.unescape(m.group("tag")), display=False)
+        display = bool(_BLOCK.search(m.group("attrs") or ""))
+        return stash.add(html.unescape(m.group("tag")), display=display)
     return stash.add(m.group("d"), display=False)
 
 

@@ -48,6 +48,7 @@ def render(text: str, root: Path = Path("."), **card: object) -> RenderedCard:
         ("$a<b$ and $c>d$", r"<p>\(a&lt;b\) and \(c&gt;d\)</p>"),
         (r"<math>\alpha &gt; 0</math>", r"<p>\(\alpha &gt; 0\)</p>"),
         (r"<math>a &amp; b</math>", r"<p>\(a &amp; b\)</p>"),
+        (r'<math display="block">x &lt; 1</math>', r"<p>\[x &lt; 1\]</p>"),
         ("$5 and $10", "<p>$5 and $10</p>"),
         ("costs $5, or $ 7", "<p>costs $5, or $ 7</p>"),
         (r"a \$ sign and $x$", r"<p>a $ sign and \(x\)</p>"),
