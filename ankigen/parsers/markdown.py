@@ -228,12 +228,7 @@ class _Parser:
             if answer_part and not mt.is_nav(first.text):
                 draft = _Draft(node, question, ctx, node.body, node.body_end)
                 self.drafts.append(draft)
-                last = self.walk(node.children, child_ctx, draft)
-                if draft.end > node.body_end:
-                    return last
-                self.drafts.remove(draft)
-                self._skip(node, rule)
-                return None
+                return self.walk(node.children, child_ctx, draft)  # empty backs are dropped in run()
         if node.children:
             self.walk(node.children, (*ctx, title), None)
             return None
