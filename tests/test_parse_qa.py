@@ -46,6 +46,11 @@ def test_several_q_lines_make_one_question() -> None:
     assert pairs(result) == [("We have input\nand stride 1.\nHow many?", "49*C*C")]
 
 
+def test_q_line_after_unprefixed_text_starts_a_new_question() -> None:
+    result = qa("Q: first?\nits answer\nQ: second?\nA: two\n")
+    assert pairs(result) == [("first?", "its answer"), ("second?", "two")]
+
+
 def test_indentation_after_the_marker_is_kept() -> None:
     result = qa("Q: code?\nA: for p in ps:\nA:   total += p\n")
     assert result.cards[0].back == "for p in ps:\n  total += p"

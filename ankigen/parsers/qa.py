@@ -186,7 +186,9 @@ def _render(items: list[_Item], text_col: int, strip_first: bool) -> tuple[str, 
     end = len(items)
     while start < end and _is_blank(items[start].text):
         start += 1
-    while end > start and (_is_blank(items[end - 1].text) or _is_rule(items[end - 1].text)):
+    while end > start and (
+        _is_blank(items[end - 1].text) or (not items[end - 1].marker and _is_rule(items[end - 1].text))
+    ):
         end -= 1
     if start == end:
         return "", 0, 0
@@ -418,7 +420,7 @@ class _Parser:
             else:
                 self.outside(lineno, raw, rest, marker, quoted)
         elif marker is not None and marker.kind == "Q":
-            if card.answering or self.prev_blank:
+            if card.answering or not card.q_items[-1].marker:
                 self.start_card(lineno, marker, quoted)
             else:
                 card.q_items.append(_Item(lineno, marker.text, True))
@@ -481,13 +483,9 @@ def _split_implicit(items: list[_Item]) -> tuple[list[_Item], list[_Item]]:
     while end and _is_blank(items[end - 1].text):
         end -= 1
     last_marker = 0
-    first_blank = end
-    for i in range(end):
-        if items[i].marker:
-            last_marker = i
-        elif _is_blank(items[i].text):
-            first_blank = i
-            break
+    while last_marker + 1 < end and items[last_marker + 1].marker:
+        last_marker += 1
+    first_blank = next((i for i in range(last_marker + 1, end) if _is_blank(items[i].text)), end)
     split = last_marker + 1
     for i in range(last_marker, first_blank):
         if items[i].text.rstrip().endswith("?"):
