@@ -815,3 +815,26 @@ def test_code_headings_under_an_unanswered_question_are_its_answer() -> None:
     question = "What is the purpose of this code in LSTMCell:"
     assert fronts(result) == [question, "What does chunk do in PyTorch?"]
     assert result.cards[0].back == "## h = torch.stack([h, input], dim=1)"
+
+
+def test_html_blocks_stay_whole_and_navigation_blocks_are_trimmed() -> None:
+    result = md(
+        """
+        ## Which CNNs do you know?
+
+        <br>
+
+        <table>
+        <tr><td>AlexNet</td></tr>
+        </table>
+
+        <div align="right">
+            <b><a href="#table-of-contents">↥ back to top</a></b>
+        </div>
+
+        ## Next?
+        Yes.
+        """
+    )
+    back = result.cards[0].back
+    assert back.startswith("<table>") and back.endswith("</table>")

@@ -257,12 +257,31 @@ class _Parser:
 
     # ---- cards ---------------------------------------------------------------------------------
     def _trim(self, start: int, end: int) -> tuple[int, int]:
-        while start < end and not self._content(start) and self.kinds[start] != HTML:
-            start += 1
-        while end > start and not self._content(end - 1) and self.kinds[end - 1] != HTML:
-            end -= 1
-        while end > start and self.kinds[end - 1] == HTML and not self._content(end - 1):
-            end -= 1
+        """Drop blank lines, rules and navigation (whole HTML blocks without content) at both ends."""
+        while start < end:
+            if self.kinds[start] == HTML:
+                stop = start
+                while stop < end and self.kinds[stop] == HTML:
+                    stop += 1
+                if any(self._content(i) for i in range(start, stop)):
+                    break
+                start = stop
+            elif self._content(start):
+                break
+            else:
+                start += 1
+        while end > start:
+            if self.kinds[end - 1] == HTML:
+                first = end - 1
+                while first > start and self.kinds[first - 1] == HTML:
+                    first -= 1
+                if any(self._content(i) for i in range(first, end)):
+                    break
+                end = first
+            elif self._content(end - 1):
+                break
+            else:
+                end -= 1
         return start, end
 
     def card(self, draft: _Draft) -> Card:
