@@ -7,7 +7,8 @@ blank lines between question and answer, several ``A:`` paragraphs, HTML comment
 (ignored), a question with no ``A:`` whose answer follows as unprefixed text, and an ``A:`` right
 under an unprefixed question line. Markdown ``#`` headings outside cards become the cards' context.
 
-The scan is a single pass over the lines with a handful of states; no regular expressions.
+The scan is a single pass over the lines with a handful of states; the only regular expression
+strips blockquote prefixes and cannot backtrack.
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ class _Open:
 
 @dataclass
 class _Marker:
+    """A ``Q:``/``A:`` marker: its kind, its column, the column its text starts at, and that text."""
+
     kind: Kind
     col: int
     text_col: int
@@ -124,13 +127,12 @@ def _marker(rest: str) -> _Marker | None:
             j += 1
         elif punct != ":" or bold:
             return None
-    return _Marker(kind, col, _width(rest[:j]), rest[j:])
+    return _Marker(kind, col, _width(rest[i:j], col), rest[j:])
 
 
-def _width(prefix: str) -> int:
-    """Column width of ``prefix`` (tabs expanded)."""
-    col = 0
-    for ch in prefix:
+def _width(text: str, col: int = 0) -> int:
+    """The column reached after ``text`` starting at column ``col`` (tabs expanded)."""
+    for ch in text:
         col += _TAB - col % _TAB if ch == "\t" else 1
     return col
 
