@@ -117,6 +117,12 @@ def test_unclosed_fence_is_reported_at_its_opening_line_and_the_next_card_surviv
     assert pairs(result) == [("Code?", "See:\n```py\nx = 1"), ("Next?", "ok")]
 
 
+def test_unclosed_backtick_fence_at_end_of_file() -> None:
+    result = qn("---\n1. Code?\n---\nSee:\n\n```python\nx = 1\n---\ny = 2\n")
+    assert rules(result) == [("unclosed-fence", 6)]
+    assert pairs(result) == [("Code?", "See:\n\n```python\nx = 1\n---\ny = 2")]
+
+
 def test_na_answers_are_skipped_with_a_warning() -> None:
     text = (
         "---\n1. A?\n---\nNA\n\n---\n2. B?\n---\nn/a.\n\n---\n"
