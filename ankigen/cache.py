@@ -20,8 +20,14 @@ from ankigen import __version__
 from ankigen.model import Card, Diagnostic
 from ankigen.render import RenderedCard
 
-_RENDER_MODULES = ("render", "render_html", "render_math", "render_tables")
-_LIBRARIES = ("markdown", "pymdown-extensions", "pygments", "nh3")
+_LIBRARIES = (
+    "markdown",
+    "pymdown-extensions",
+    "pygments",
+    "nh3",
+    "mdx-breakless-lists",
+    "mdx-truly-sane-lists",
+)
 
 
 def default_cache_dir() -> Path:
@@ -35,10 +41,8 @@ def renderer_fingerprint() -> str:
     """A hash of ankigen's version, its rendering code and the rendering libraries' versions."""
     digest = hashlib.sha256(__version__.encode())
     package = Path(__file__).parent
-    for name in _RENDER_MODULES:
-        path = package / f"{name}.py"
-        if path.is_file():
-            digest.update(path.read_bytes())
+    for path in sorted(package.glob("render*.py")):
+        digest.update(path.read_bytes())
     for library in _LIBRARIES:
         try:
             digest.update(f"{library}={metadata.version(library)}".encode())
