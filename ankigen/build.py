@@ -126,7 +126,7 @@ def collect(
         spec = config.deck_for(source.path)
         if text.text is None:
             if source.explicit:
-                name = _clean_deck_name(deck_name or (spec.name if spec else source.path.stem))
+                name = _clean_deck_name(deck_name or (spec.name if spec else _stem_name(source.path)))
                 deck = decks.setdefault(name, Deck(name))
                 deck.files.append(source.path)
                 deck.diagnostics.extend(diagnostics)
@@ -137,7 +137,7 @@ def collect(
         if fmt == "auto":
             fmt = detect_format(text.text)
         result = PARSERS[fmt](text.text, text.path)
-        name = deck_name or (spec.name if spec else None) or result.title or source.path.stem
+        name = deck_name or (spec.name if spec else None) or result.title or _stem_name(source.path)
         name = _clean_deck_name(name)
         deck = decks.setdefault(name, Deck(name))
         deck.files.append(source.path)
@@ -246,8 +246,13 @@ def _downgrade(diagnostic: Diagnostic) -> Diagnostic:
     return diagnostic
 
 
+def _stem_name(path: Path) -> str:
+    """A deck name from a file name: ``ml_notes-2024.md`` → ``ml notes-2024``."""
+    return path.stem.replace("_", " ")
+
+
 def _clean_deck_name(name: str) -> str:
-    name = re.sub(r"[*_`]+", "", name)
+    name = re.sub(r"[*`]+", "", name)
     return re.sub(r"\s+", " ", name).strip() or "Default"
 
 

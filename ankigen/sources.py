@@ -13,8 +13,9 @@ from ankigen.model import Diagnostic
 SOURCE_SUFFIXES = (".md", ".markdown", ".txt")
 _SNIFF_BYTES = 8192
 
-_QUESTION_LINE = re.compile(r"^[ \t]*(?:>[ \t]*)*Q:", re.MULTILINE)
-_ANSWER_LINE = re.compile(r"^[ \t]*(?:>[ \t]*)*A:", re.MULTILINE)
+# The marker spellings the qa parser accepts: Q: Q. Q) Q001: Q-001. **Q:** (also quoted with >).
+_QUESTION_LINE = re.compile(r"^[ \t]*(?:>[ \t]*)*(?:\*\*|__)?Q(?:-?\d{1,6})?[:.)]", re.MULTILINE)
+_ANSWER_LINE = re.compile(r"^[ \t]*(?:>[ \t]*)*(?:\*\*|__)?A(?:-?\d{1,6})?[:.)]", re.MULTILINE)
 _HEADING_LINE = re.compile(r"^#{1,6}[ \t]", re.MULTILINE)
 _NUMBERED_QUESTION = re.compile(r"^[ \t]*\d+[.)][ \t]+\S")
 _RULE = re.compile(r"^-{2,}[ \t]*$")
@@ -107,7 +108,9 @@ def detect_format(text: str) -> str:
     if _count_questionnaire_items(text) >= 2:
         return "questionnaire"
     questions = len(_QUESTION_LINE.findall(text))
-    if questions and _ANSWER_LINE.search(text) and 2 * questions >= len(_HEADING_LINE.findall(text)):
+    answers = len(_ANSWER_LINE.findall(text))
+    markers = max(questions, answers)  # FAQs may mark only questions, or only answers
+    if (answers or questions >= 3) and markers and 2 * markers >= len(_HEADING_LINE.findall(text)):
         return "qa"
     return "markdown"
 

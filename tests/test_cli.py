@@ -105,7 +105,7 @@ def test_bad_files_in_a_folder_are_skipped_and_others_built(tmp_path: Path, coll
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     built = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert built == ["bom.apkg", "good.apkg", "latin1.apkg"]
+    assert built == ["bom.apkg", "good.apkg", "latin1.apkg"]  # decks named after the files
     check = ankigen("check", "notes", cwd=tmp_path)
     assert "notes/binary.txt:1: warning: binary file, not notes; skipped [binary-file]" in check.stdout
     assert "notes/empty.md:1: warning: empty file, no cards [empty-file]" in check.stdout

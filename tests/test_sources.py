@@ -67,9 +67,11 @@ def _plain_corpus_files(folder: str) -> list[Path]:
     return [CORPUS / folder / name for name in names if (CORPUS / folder / name).is_file()]
 
 
-@pytest.mark.parametrize(("folder", "count"), [("qa", 7), ("markdown", 36), ("questionnaire", 18)])
+@pytest.mark.parametrize(("folder", "count"), [("qa", 15), ("markdown", 36), ("questionnaire", 18)])
 def test_detects_corpus_formats(folder: str, count: int) -> None:
-    files = _plain_corpus_files(folder)
+    # Every FAQ variant the qa parser reads is detected; questionnaire variants without the
+    # `---` / `N. question` / `---` layout are Markdown to ankigen and are left out here.
+    files = _plain_corpus_files(folder) if folder == "questionnaire" else sorted((CORPUS / folder).iterdir())
     assert len(files) == count
     wrong = [f.name for f in files if detect_format(f.read_text("utf-8", errors="replace")) != folder]
     assert wrong == []
