@@ -838,3 +838,10 @@ def test_html_blocks_stay_whole_and_navigation_blocks_are_trimmed() -> None:
     )
     back = result.cards[0].back
     assert back.startswith("<table>") and back.endswith("</table>")
+
+
+def test_back_keeps_the_fences_at_its_start_and_end() -> None:
+    text = "# T\n\n## Update rule\n\n```\nerror = (goal - prediction) **2\n```\n\n## Next?\n\nyes\n"
+    card = parse(text, "n.md").cards[0]
+    assert card.back == "```\nerror = (goal - prediction) **2\n```"
+    assert card.back_line == 5

@@ -256,6 +256,10 @@ class _Parser:
         return node
 
     # ---- cards ---------------------------------------------------------------------------------
+    def _fence_line(self, i: int) -> bool:
+        """A code fence line: not content by itself, but never trimmed away from its block."""
+        return self.kinds[i] == CODE and bool(self.lines[i].strip())
+
     def _trim(self, start: int, end: int) -> tuple[int, int]:
         """Drop blank lines, rules and navigation (whole HTML blocks without content) at both ends."""
         while start < end:
@@ -266,7 +270,7 @@ class _Parser:
                 if any(self._content(i) for i in range(start, stop)):
                     break
                 start = stop
-            elif self._content(start):
+            elif self._content(start) or self._fence_line(start):
                 break
             else:
                 start += 1
@@ -278,7 +282,7 @@ class _Parser:
                 if any(self._content(i) for i in range(first, end)):
                     break
                 end = first
-            elif self._content(end - 1):
+            elif self._content(end - 1) or self._fence_line(end - 1):
                 break
             else:
                 end -= 1
