@@ -24,6 +24,9 @@ _NOT_BLANK_LINE = r"(?:(?!\n[ \t]*\n)[\s\S])"
 _INLINE = re.compile(
     r"(?P<code>(?P<ticks>`+)[\s\S]*?(?<!`)(?P=ticks)(?!`))"
     rf"|\$\$(?P<dd>{_NOT_BLANK_LINE}+?)\$\$"
+    # \\( \\) and \\[ \\] are how Markdown authors write \( \) and \[ \] for MathJax.
+    rf"|\\\\\[(?P<brack2>{_NOT_BLANK_LINE}+?)\\\\\]"
+    rf"|\\\\\((?P<paren2>{_NOT_BLANK_LINE}+?)\\\\\)"
     rf"|\\\[(?P<brack>{_NOT_BLANK_LINE}+?)\\\]"
     rf"|\\\((?P<paren>{_NOT_BLANK_LINE}+?)\\\)"
     r"|<math(?P<attrs>\s[^>]*)?>(?P<tag>[\s\S]*?)</math>"
@@ -74,10 +77,9 @@ def _math_or_none(m: re.Match[str], stash: MathStash) -> str | None:
         return "&#36;"
     if m.group("dd") is not None:
         return stash.add(m.group("dd"), display=True)
-    if m.group("brack") is not None:
-        return stash.add(m.group("brack"), display=True)
-    if m.group("paren") is not None:
-        return stash.add(m.group("paren"), display=False)
+    for name, display in (("brack", True), ("brack2", True), ("paren", False), ("paren2", False)):
+        if m.group(name) is not None:
+            return stash.add(m.group(name), display=display)
     if m.group("tag") is not None:
         # MediaWiki <math> holds HTML text: decode its entities once, so "&gt;" reaches MathJax as ">".
         display = bool(_BLOCK.search(m.group("attrs") or ""))

@@ -41,6 +41,7 @@ def render(text: str, root: Path = Path("."), **card: object) -> RenderedCard:
         ("$$\\sum_{i=1}^n x_i$$", r"<p>\[\sum_{i=1}^n x_i\]</p>"),
         ("so $$x_1 * y_2$$ holds", r"<p>so \[x_1 * y_2\] holds</p>"),
         (r"keep \(a_b\) and \[c_d\]", r"<p>keep \(a_b\) and \[c_d\]</p>"),
+        (r"Markdown-escaped \\(n_i\\) and \\[x\\]", r"<p>Markdown-escaped \(n_i\) and \[x\]</p>"),
         (
             "$$\n\\begin{aligned}\na_1 &= b\n\\end{aligned}\n$$",
             "<p>\\[\n\\begin{aligned}\na_1 &amp;= b\n\\end{aligned}\n\\]</p>",
