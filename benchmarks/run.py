@@ -38,7 +38,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import corpus  # noqa: E402
 
-HEADER = f"{'scenario':<28} {'cards':>7} {'seconds':>8} {'cards/s':>8} {'peak RSS MB':>11} {'CPU s':>7}"
+HEADER = f"{'scenario':<28} {'cards':>7} {'seconds':>8} {'cards/s':>8} {'peak RSS MB':>11} {'PSS MB':>7} {'CPU s':>7}"
 SAMPLE_SECONDS = 0.05
 DECK = "Bench"
 NAIVE_EXTENSIONS = ["fenced_code", "tables", "codehilite"]
@@ -54,13 +54,14 @@ class Measurement:
     peak_rss_mb: float
     apkg: Path
     cpu_seconds: float = 0.0
+    peak_pss_mb: float = 0.0
 
     def row(self) -> str:
         """The table row."""
         rate = self.cards / self.seconds if self.seconds else 0.0
         return (
             f"{self.scenario:<28} {self.cards:>7} {self.seconds:>8.2f} {rate:>8.0f} "
-            f"{self.peak_rss_mb:>11.1f} {self.cpu_seconds:>7.2f}"
+            f"{self.peak_rss_mb:>11.1f} {self.peak_pss_mb:>7.1f} {self.cpu_seconds:>7.2f}"
         )
 
 
@@ -78,48 +79,53 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _rss_kb(pid: int) -> int:
+def _memory_kb(pid: int) -> tuple[int, int]:
+    """``(VmRSS, Pss)`` of one process in kB (0 when it is gone)."""
+    rss = pss = 0
     try:
         with open(f"/proc/{pid}/status") as handle:
-            for line in handle:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
+            rss = next((int(line.split()[1]) for line in handle if line.startswith("VmRSS:")), 0)
+        with open(f"/proc/{pid}/smaps_rollup") as handle:
+            pss = next((int(line.split()[1]) for line in handle if line.startswith("Pss:")), 0)
+    except (OSError, ValueError):
         pass
-    return 0
+    return rss, pss
 
 
-def tree_rss_kb(pid: int) -> int:
-    """The summed resident set size of ``pid`` and all its descendants, in kB."""
-    total, todo, seen = 0, [pid], set()
+def tree_memory_kb(pid: int) -> tuple[int, int]:
+    """The summed VmRSS and Pss of ``pid`` and all its descendants, in kB."""
+    rss = pss = 0
+    todo, seen = [pid], set()
     while todo:
         current = todo.pop()
         if current in seen:
             continue
         seen.add(current)
-        total += _rss_kb(current)
+        one_rss, one_pss = _memory_kb(current)
+        rss, pss = rss + one_rss, pss + one_pss
         todo.extend(_children(current))
-    return total
+    return rss, pss
 
 
 def measure(
     scenario: str, cmd: list[str], cwd: Path, env: dict[str, str] | None = None
-) -> tuple[float, float, float, str]:
-    """Run ``cmd``; return (wall seconds, peak RSS MB of the process tree, CPU seconds, stdout).
+) -> tuple[float, float, float, float, str]:
+    """Run ``cmd``; return (wall seconds, peak RSS and PSS MB of the process tree, CPU seconds, stdout).
 
-    A sampler thread sums VmRSS over the process tree every 50 ms; the result is the maximum of
-    that and the kernel's ``ru_maxrss`` for the process (exact for single-process runs).
+    A sampler thread sums VmRSS (and Pss) over the process tree every 50 ms; the RSS result is the
+    maximum of that and the kernel's ``ru_maxrss`` for the process (exact for single-process runs).
     """
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=err, env=env)
-        peak = 0
+        peak = peak_pss = 0
         done = threading.Event()
 
         def sample() -> None:
-            nonlocal peak
+            nonlocal peak, peak_pss
             while not done.is_set():
-                peak = max(peak, tree_rss_kb(proc.pid))
+                rss, pss = tree_memory_kb(proc.pid)
+                peak, peak_pss = max(peak, rss), max(peak_pss, pss)
                 done.wait(SAMPLE_SECONDS)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -135,7 +141,7 @@ def measure(
     if proc.returncode != 0:
         raise SystemExit(f"{scenario} failed (exit {proc.returncode}):\n{stdout}\n{stderr}")
     cpu = usage.ru_utime + usage.ru_stime
-    return seconds, max(peak, usage.ru_maxrss) / 1024, cpu, stdout
+    return seconds, max(peak, usage.ru_maxrss) / 1024, peak_pss / 1024, cpu, stdout
 
 
 def _cards_from(stdout: str) -> int:
@@ -249,12 +255,13 @@ def bench_size(cards: int, seed: int, work: Path, repeat: int = 1) -> list[str]:
         best: Measurement | None = None
         for rep in range(repeat):
             prepare(rep)
-            seconds, rss, cpu, stdout = measure(scenario, cmd(rep), work)
-            found = Measurement(scenario, _cards_from(stdout), seconds, rss, apkg, cpu)
+            seconds, rss, pss, cpu, stdout = measure(scenario, cmd(rep), work)
+            found = Measurement(scenario, _cards_from(stdout), seconds, rss, apkg, cpu, pss)
             if best is not None:
                 if best.seconds < found.seconds:
                     found.seconds, found.cpu_seconds = best.seconds, best.cpu_seconds
                 found.peak_rss_mb = max(found.peak_rss_mb, best.peak_rss_mb)
+                found.peak_pss_mb = max(found.peak_pss_mb, best.peak_pss_mb)
             best = found
         assert best is not None
         results[key] = best
@@ -328,6 +335,9 @@ def _summary(r: dict[str, Measurement], generated: int) -> list[str]:
     def rss(key: str) -> float:
         return r[key].peak_rss_mb / r["package"].peak_rss_mb
 
+    def pss(key: str) -> float:
+        return r[key].peak_pss_mb / r["package"].peak_pss_mb
+
     same_counts = {m.cards for m in r.values()} == {generated}
     lines = [
         "",
@@ -335,6 +345,7 @@ def _summary(r: dict[str, Measurement], generated: int) -> list[str]:
         f"cold vs naive throughput:          {rate(r['cold']) / rate(r['naive']):5.2f}x  (goal >= 1.8x)",
         f"warm vs genanki packaging time:    {r['warm'].seconds / r['package'].seconds:5.2f}x  (goal <= 3x)",
         f"peak RSS cold vs genanki's:        {rss('cold'):5.2f}x  (goal <= 1.5x)",
+        f"peak PSS cold vs genanki's:        {pss('cold'):5.2f}x  (shared pages counted once)",
         f"peak RSS warm vs genanki's:        {rss('warm'):5.2f}x",
         f"peak RSS --jobs 1 vs genanki's:    {rss('jobs1'):5.2f}x",
         f"--jobs 1 vs cold (all cores) time: {r['jobs1'].seconds / r['cold'].seconds:5.2f}x",
