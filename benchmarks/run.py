@@ -38,7 +38,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import corpus  # noqa: E402
 
-HEADER = f"{'scenario':<28} {'cards':>7} {'seconds':>8} {'cards/s':>8} {'peak RSS MB':>11} {'PSS MB':>7} {'CPU s':>7}"
+HEADER = (
+    f"{'scenario':<28} {'cards':>7} {'seconds':>8} {'cards/s':>8} "
+    f"{'peak RSS MB':>11} {'PSS MB':>7} {'CPU s':>7}"
+)
 SAMPLE_SECONDS = 0.05
 DECK = "Bench"
 NAIVE_EXTENSIONS = ["fenced_code", "tables", "codehilite"]
