@@ -74,6 +74,7 @@ class Collected:
 
     decks: list[Deck]
     diagnostics: list[Diagnostic]
+    config_file: Path | None = None
 
     def all_diagnostics(self) -> list[Diagnostic]:
         """Every diagnostic, sorted by file and line."""
@@ -149,12 +150,12 @@ def collect(
             deck.cards.append(
                 BuiltCard(dataclasses.replace(card, deck=name, tags=tags), "", RenderedCard("", "", ""))
             )
-            roots[text.path] = source.root
+        roots[text.path] = source.root
     for deck in decks.values():
         _assign_guids(deck)
         deck.diagnostics.extend(lint.lint_cards(built.card for built in deck.cards))
     _render(list(decks.values()), roots, options)
-    return Collected(list(decks.values()), stray)
+    return Collected(list(decks.values()), stray, config.path)
 
 
 def build(collected: Collected, output: Path) -> Iterator[DeckResult]:
@@ -164,7 +165,7 @@ def build(collected: Collected, output: Path) -> Iterator[DeckResult]:
             yield DeckResult(deck, None, "not written: the sources have errors")
             continue
         target = output / f"{package.slug(deck.name)}.apkg"
-        config_files = [p for p in (Path("ankigen.toml"), Path("pyproject.toml")) if p.is_file()]
+        config_files = [collected.config_file] if collected.config_file else []
         mtime = package.deck_mtime([*deck.files, *config_files])
         media = {m.name: m.path for built in deck.cards for m in built.html.media}
         try:

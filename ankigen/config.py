@@ -39,6 +39,7 @@ class Config:
     output: str = "output"
     parent: str = ""
     decks: list[DeckSpec] = field(default_factory=list)
+    _matches: dict[Path, DeckSpec] | None = field(default=None, repr=False, compare=False)
 
     @property
     def root(self) -> Path:
@@ -47,12 +48,13 @@ class Config:
 
     def deck_for(self, source: Path) -> DeckSpec | None:
         """The first deck whose globs match ``source``, if any."""
-        resolved = source.resolve()
-        for deck in self.decks:
-            for pattern in deck.sources:
-                if any(match.resolve() == resolved for match in self.root.glob(pattern)):
-                    return deck
-        return None
+        if self._matches is None:
+            self._matches = {}
+            for deck in self.decks:
+                for pattern in deck.sources:
+                    for match in self.root.glob(pattern):
+                        self._matches.setdefault(match.resolve(), deck)
+        return self._matches.get(source.resolve())
 
 
 class ConfigError(Exception):
