@@ -8,14 +8,13 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ankigen import lint, package
-from ankigen.cache import RenderCache
-from ankigen.config import Config
+from ankigen import package
+from ankigen.cache import OutcomeCache
+from ankigen.config import Config, DeckSpec
 from ankigen.model import Card, Diagnostic
-from ankigen.parsers import PARSERS
+from ankigen.pipeline import FileJob, process_all
 from ankigen.render import NOTE_CSS, RenderedCard
-from ankigen.sources import detect_format, display_path, find_sources, read_source
-from ankigen.workers import render_all
+from ankigen.sources import display_path, find_sources, read_source
 
 DEFAULT_SOURCES = (Path("seeds"),)
 
@@ -120,7 +119,8 @@ def collect(
     """Read, parse, lint and render every source; group the cards into decks."""
     decks: dict[str, Deck] = {}
     stray: list[Diagnostic] = []
-    roots: dict[str, Path] = {}
+    jobs: list[FileJob] = []
+    placed: list[tuple[Path, DeckSpec | None, list[Diagnostic]]] = []
     for source in source_files(sources, config):
         text = read_source(source.path)
         diagnostics = [_downgrade(d) if not source.explicit else d for d in text.diagnostics]
@@ -135,26 +135,26 @@ def collect(
                 stray.extend(diagnostics)
             continue
         fmt = note_format if note_format != "auto" else (spec.format if spec else "auto")
-        if fmt == "auto":
-            fmt = detect_format(text.text)
-        result = PARSERS[fmt](text.text, text.path)
-        name = deck_name or (spec.name if spec else None) or result.title or _stem_name(source.path)
-        name = _clean_deck_name(name)
-        deck = decks.setdefault(name, Deck(name))
-        deck.files.append(source.path)
-        deck.diagnostics.extend(diagnostics + result.diagnostics)
-        deck.skipped += result.skipped
-        extra_tags = spec.tags if spec else ()
-        for card in result.cards:
-            tags = tuple(dict.fromkeys((*extra_tags, *card.tags, *_context_tag(card.context))))
-            deck.cards.append(
-                BuiltCard(dataclasses.replace(card, deck=name, tags=tags), "", RenderedCard("", "", ""))
-            )
-        roots[text.path] = source.root
+        jobs.append(FileJob(text.path, text.text, source.root, fmt))
+        placed.append((source.path, spec, diagnostics))
+    cache = OutcomeCache(options.cache_dir) if options.cache_dir else None
+    try:
+        outcomes = process_all(jobs, options.jobs, cache, options.progress)
+        for (path, spec, diagnostics), outcome in zip(placed, outcomes, strict=True):
+            name = deck_name or (spec.name if spec else None) or outcome.title or _stem_name(path)
+            deck = decks.setdefault(_clean_deck_name(name), Deck(_clean_deck_name(name)))
+            deck.files.append(path)
+            deck.diagnostics.extend(diagnostics + outcome.diagnostics)
+            deck.skipped += outcome.skipped
+            extra_tags = spec.tags if spec else ()
+            for card, html in zip(outcome.cards, outcome.rendered, strict=True):
+                tags = tuple(dict.fromkeys((*extra_tags, *card.tags, *_context_tag(card.context))))
+                deck.cards.append(BuiltCard(dataclasses.replace(card, deck=deck.name, tags=tags), "", html))
+    finally:
+        if cache:
+            cache.close()
     for deck in decks.values():
         _assign_guids(deck)
-        deck.diagnostics.extend(lint.lint_cards(built.card for built in deck.cards))
-    _render(list(decks.values()), roots, options)
     return Collected(list(decks.values()), stray, config.path)
 
 
@@ -195,9 +195,8 @@ def _assign_guids(deck: Deck) -> None:
     first_line: dict[str, Card] = {}
     seen: dict[str, int] = {}
     for built in deck.cards:
-        key = package.question_key(built.card.front)
+        key = built.card.key
         seen[key] = seen.get(key, 0) + 1
-        built.card = dataclasses.replace(built.card, key=key)
         built.guid = package.note_guid(deck.name, key, seen[key])
         if seen[key] == 1:
             first_line[key] = built.card
@@ -213,31 +212,6 @@ def _assign_guids(deck: Deck) -> None:
                 f"both become notes",
             )
         )
-
-
-def _render(decks: list[Deck], roots: dict[str, Path], options: RenderOptions) -> None:
-    """Render every card of every deck, through the cache and worker processes."""
-    built = [b for deck in decks for b in deck.cards]
-    items = [(b.card, roots.get(b.card.source, Path.cwd())) for b in built]
-    cache = RenderCache(options.cache_dir) if options.cache_dir else None
-    done = 0
-
-    def advance(count: int) -> None:
-        nonlocal done
-        done += count
-        if options.progress:
-            options.progress(done, len(items))
-
-    try:
-        rendered = render_all(items, options.jobs, cache, advance)
-    finally:
-        if cache:
-            cache.close()
-    for card, html in zip(built, rendered, strict=True):
-        card.html = html
-    for deck in decks:
-        for card in deck.cards:
-            deck.diagnostics.extend(card.html.diagnostics)
 
 
 def _downgrade(diagnostic: Diagnostic) -> Diagnostic:

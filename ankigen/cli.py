@@ -17,9 +17,9 @@ from ankigen.build import Collected, RenderOptions, build, collect
 from ankigen.cache import default_cache_dir
 from ankigen.config import FORMAT_CHOICES, Config, ConfigError, find_config, load_config
 from ankigen.model import Diagnostic
+from ankigen.pipeline import default_workers
 from ankigen.report import format_diagnostics, summarize
 from ankigen.sources import display_path
-from ankigen.workers import default_jobs
 
 F = TypeVar("F", bound=Callable[..., Any])
 PROGRESS_MIN_CARDS = 300
@@ -55,7 +55,7 @@ def source_options(func: F) -> F:
         config = _load(config_path)
         quiet = kwargs.get("quiet", False)
         render = RenderOptions(
-            jobs=jobs or default_jobs(),
+            jobs=jobs or default_workers(),
             cache_dir=None if no_cache else (cache_dir or default_cache_dir()),
             progress=None if quiet else _Progress(),
         )

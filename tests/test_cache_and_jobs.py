@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import sqlite3
 from pathlib import Path
 
@@ -9,21 +11,22 @@ import pytest
 from anki.collection import Collection
 from conftest import import_apkg, run
 
-from ankigen.workers import PARALLEL_THRESHOLD
+from ankigen.pipeline import PARALLEL_MIN_CHARS
 
-CARDS = PARALLEL_THRESHOLD + 100
+CARDS = 1200  # spread over three files, well above PARALLEL_MIN_CHARS of text
 
 
 def _notes(folder: Path) -> Path:
     folder.mkdir()
-    body = []
-    for i in range(CARDS):
-        body.append(
+    for part in range(3):
+        body = [
             f"## What is rule {i}?\n\nIt says $x_{i}^2 = {i}$ and\n\n"
             f"- item *{i}*\n  - nested `code {i}`\n\n```python\nprint({i})\n```\n"
-        )
-    (folder / "notes.md").write_text("# Rules\n\n" + "\n".join(body), "utf-8")
+            for i in range(part, CARDS, 3)
+        ]
+        (folder / f"notes{part}.md").write_text("# Rules\n\n" + "\n".join(body), "utf-8")
     (folder / "qa.txt").write_text("Q: 49*C*C?\nA: as written\n", "utf-8")
+    assert sum(len(p.read_text()) for p in folder.iterdir()) > 2 * PARALLEL_MIN_CHARS
     return folder
 
 
@@ -42,9 +45,9 @@ def test_jobs_and_cache_give_byte_identical_decks(
     serial = _build("--jobs", "1", "--no-cache")
     parallel = _build("--jobs", "2", "--no-cache")
     cold = _build("--jobs", "2", "--cache-dir", str(cache))
-    with sqlite3.connect(cache / "render-cache.sqlite3") as db:
-        (entries,) = db.execute("SELECT count(*) FROM rendered").fetchone()
-    assert entries == CARDS + 1
+    with sqlite3.connect(cache / "cache.sqlite3") as db:
+        (entries,) = db.execute("SELECT count(*) FROM outcome").fetchone()
+    assert entries == 4  # one per source file
     warm = _build("--jobs", "2", "--cache-dir", str(cache))
     assert serial == parallel == cold == warm
     assert sorted(serial) == ["Rules.apkg", "qa.apkg"]
@@ -57,13 +60,41 @@ def test_damaged_cache_entries_are_ignored(tmp_path: Path, monkeypatch: pytest.M
     _notes(tmp_path / "notes")
     cache = tmp_path / "cache"
     clean = _build("--cache-dir", str(cache))
-    with sqlite3.connect(cache / "render-cache.sqlite3") as db:
-        db.execute('UPDATE rendered SET value = CAST(\'{"front": "POISONED"}\' AS BLOB)')
+    with sqlite3.connect(cache / "cache.sqlite3") as db:
+        db.execute('UPDATE outcome SET value = CAST(\'{"front": "POISONED"}\' AS BLOB)')
     assert _build("--cache-dir", str(cache)) == clean
-    with sqlite3.connect(cache / "render-cache.sqlite3") as db:
-        db.execute("UPDATE rendered SET value = CAST('not json' AS BLOB), sum = 'x'")
+    with sqlite3.connect(cache / "cache.sqlite3") as db:
+        db.execute("UPDATE outcome SET value = CAST('not json' AS BLOB), sum = 'x'")
     assert _build("--cache-dir", str(cache)) == clean
-    (cache / "render-cache.sqlite3").write_bytes(b"this is not a database" * 100)
-    for leftover in cache.glob("render-cache.sqlite3-*"):
+    (cache / "cache.sqlite3").write_bytes(b"this is not a database" * 100)
+    for leftover in cache.glob("cache.sqlite3-*"):
         leftover.unlink()
     assert _build("--cache-dir", str(cache)) == clean
+
+
+def test_warm_build_reuses_unchanged_files_and_redoes_edited_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    notes = _notes(tmp_path / "notes")
+    cache = tmp_path / "cache"
+    _build("--cache-dir", str(cache))
+    db_path = cache / "cache.sqlite3"
+    with sqlite3.connect(db_path) as db:
+        rows = db.execute("SELECT key, value FROM outcome").fetchall()
+        for key, value in rows:  # a valid entry is used as it is: mark every cached front
+            marked = bytes(value).replace(b"What is rule", b"CACHED rule")
+            db.execute(
+                "UPDATE outcome SET value = ?, sum = ? WHERE key = ?",
+                (marked, hashlib.sha256(marked).hexdigest(), key),
+            )
+    edited = notes / "notes1.md"
+    edited.write_text(edited.read_text("utf-8").replace("It says", "It now says"), "utf-8")
+    result = run("list", "notes", "--json", "--cache-dir", str(cache))
+    fronts: dict[str, set[bool]] = {}
+    for card in json.loads(result.stdout):
+        fronts.setdefault(card["source"], set()).add(card["front_html"].startswith("<p>CACHED"))
+    assert fronts["notes/notes0.md"] == {True} and fronts["notes/notes2.md"] == {True}
+    assert fronts["notes/notes1.md"] == {False}
+    with sqlite3.connect(db_path) as db:
+        assert db.execute("SELECT count(*) FROM outcome").fetchone() == (5,)

@@ -1,0 +1,174 @@
+"""Turn one source file into checked, rendered cards; many files in parallel and through the cache.
+
+A file's outcome (its cards, their HTML and every diagnostic) depends only on the file's text,
+its path, its media root, its note format and ankigen's rendering code, so it is computed in a
+worker process and cached under a hash of exactly those.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+from collections import deque
+from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ankigen import lint
+from ankigen.cache import OutcomeCache, renderer_fingerprint
+from ankigen.model import Card, Diagnostic
+from ankigen.package import question_key
+from ankigen.parsers import PARSERS
+from ankigen.render import RenderedCard, Renderer
+from ankigen.sources import detect_format
+
+PARALLEL_MIN_CHARS = 50_000
+"""Below this much text to process, starting worker processes costs more than it saves."""
+
+
+@dataclass(frozen=True)
+class FileJob:
+    """One decoded source to process: ``note_format`` is ``auto`` or a parser name."""
+
+    path: str
+    text: str
+    root: Path
+    note_format: str = "auto"
+
+    def key(self) -> str:
+        """The cache key: a hash of everything the outcome depends on."""
+        parts = (renderer_fingerprint(), self.path, str(self.root), self.note_format, self.text)
+        return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclass
+class FileOutcome:
+    """What one source gives: cards (with ``key`` set), their HTML, title, skips and diagnostics."""
+
+    cards: list[Card] = field(default_factory=list)
+    rendered: list[RenderedCard] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    title: str | None = None
+    skipped: int = 0
+
+
+_renderer: Renderer | None = None
+
+
+def process_file(job: FileJob) -> FileOutcome:
+    """Parse, lint and render one source with this process's reusable renderer."""
+    global _renderer
+    if _renderer is None:
+        _renderer = Renderer()
+    fmt = detect_format(job.text) if job.note_format == "auto" else job.note_format
+    result = PARSERS[fmt](job.text, job.path)
+    cards = [_with_key(card) for card in result.cards]
+    diagnostics = result.diagnostics + lint.lint_cards(cards)
+    rendered = [_renderer.render(card, job.root) for card in cards]
+    for html in rendered:
+        diagnostics.extend(html.diagnostics)
+    return FileOutcome(cards, rendered, diagnostics, result.title, result.skipped)
+
+
+def process_all(
+    jobs: list[FileJob],
+    workers: int = 1,
+    cache: OutcomeCache | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Iterator[FileOutcome]:
+    """Process ``jobs`` and yield their outcomes in order: cached ones from ``cache``, the rest
+    in this process or in ``workers`` worker processes. ``progress(done, total)`` counts characters.
+    """
+    keys = [job.key() for job in jobs] if cache else []
+    cached = cache.get_many(keys) if cache else {}
+    outcomes: list[FileOutcome | None] = [_decode(cached.get(key)) for key in keys] or [None] * len(jobs)
+    todo = [i for i, outcome in enumerate(outcomes) if outcome is None]
+    total = sum(len(job.text) for job in jobs)
+    done = total - sum(len(jobs[i].text) for i in todo)
+    report = progress or (lambda done, total: None)
+    report(done, total)
+    fresh: list[tuple[str, bytes]] = []
+    computed = _compute([jobs[i] for i in todo], workers)
+    try:
+        for index, job in enumerate(jobs):
+            outcome = outcomes[index]
+            if outcome is None:
+                outcome = next(computed)
+                done += len(job.text)
+                report(done, total)
+                if cache and not any(html.media for html in outcome.rendered):
+                    fresh.append((keys[index], _encode(outcome)))
+            outcomes[index] = None  # hand each outcome over once; hold no second copy
+            yield outcome
+    finally:
+        computed.close()
+        if cache and fresh:
+            cache.put_many(fresh)
+
+
+def _compute(jobs: list[FileJob], workers: int) -> Generator[FileOutcome, None, None]:
+    """Outcomes of ``jobs`` in order, from a worker pool when the work is big enough."""
+    if workers <= 1 or len(jobs) < 2 or sum(len(job.text) for job in jobs) < PARALLEL_MIN_CHARS:
+        yield from map(process_file, jobs)
+        return
+    executor = ProcessPoolExecutor(min(workers, len(jobs)), initializer=_leave_interrupts_to_parent)
+    try:
+        pending: deque[Future[FileOutcome]] = deque(executor.submit(process_file, job) for job in jobs)
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _leave_interrupts_to_parent() -> None:
+    """Workers ignore Ctrl-C; the parent cancels the pool."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def default_workers() -> int:
+    """One worker per available core."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+def _with_key(card: Card) -> Card:
+    return Card(**{**_card_fields(card), "key": question_key(card.front)})
+
+
+def _card_fields(card: Card) -> dict[str, Any]:
+    return {name: getattr(card, name) for name in Card.__dataclass_fields__}
+
+
+def _encode(outcome: FileOutcome) -> bytes:
+    data = {
+        "cards": [_card_fields(card) for card in outcome.cards],
+        "rendered": [[r.front_html, r.back_html, r.context_html] for r in outcome.rendered],
+        "diagnostics": [asdict(d) for d in outcome.diagnostics],
+        "title": outcome.title,
+        "skipped": outcome.skipped,
+    }
+    return json.dumps(data, ensure_ascii=False).encode("utf-8")
+
+
+def _decode(value: bytes | None) -> FileOutcome | None:
+    """A cached outcome, or None when there is none or it does not decode as one."""
+    if value is None:
+        return None
+    try:
+        data = json.loads(value)
+        cards = [
+            Card(**{**c, "context": tuple(c["context"]), "tags": tuple(c["tags"])}) for c in data["cards"]
+        ]
+        rendered = [RenderedCard(front, back, context) for front, back, context in data["rendered"]]
+        diagnostics = [Diagnostic(**d) for d in data["diagnostics"]]
+        if len(rendered) != len(cards):
+            return None
+        return FileOutcome(cards, rendered, diagnostics, data["title"], int(data["skipped"]))
+    except (ValueError, KeyError, TypeError):
+        return None
