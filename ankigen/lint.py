@@ -90,6 +90,8 @@ _MATH_TAG = re.compile(r"<math(?:\s[^>]*)?>", re.IGNORECASE)
 _ASCII_PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 _STRAY = "'**' has no partner and will show as literal asterisks"
 _MASK = "x"  # what code and math look like to the emphasis check: an ordinary word character
+_MARKDOWN_SPECIAL = re.compile(r"[\\`$<]")  # what can start an escape, code span or math
+_PLAIN_SPECIAL = re.compile(r"[\\$]")
 
 
 @dataclass(frozen=True)
@@ -121,9 +123,7 @@ class _Field:
 
     def mask(self, start: int, end: int) -> None:
         """Hide ``text[start:end]`` from the emphasis check (newlines are kept)."""
-        for i in range(start, end):
-            if self.masked[i] != "\n":
-                self.masked[i] = _MASK
+        self.masked[start:end] = [ch if ch == "\n" else _MASK for ch in self.masked[start:end]]
 
 
 def lint_cards(cards: Iterable[Card]) -> list[Diagnostic]:
@@ -192,8 +192,9 @@ def _scan_plain(text: str) -> _Field:
         elif ch == "$":
             blank = text.find("\n\n", i)
             i = _dollar(field, i, end if blank < 0 else blank)
-        else:
-            i += 1
+        else:  # jump to the next character that can start math
+            special = _PLAIN_SPECIAL.search(text, i + 1)
+            i = special.start() if special else end
     return field
 
 
@@ -291,8 +292,9 @@ def _scan_block(field: _Field, block: list[tuple[int, str]]) -> None:
             if j >= 0:
                 field.mask(i, j + 7)
             i = j + 7 if j >= 0 else i + 6
-        else:
-            i += 1
+        else:  # jump to the next character that can start code or math
+            special = _MARKDOWN_SPECIAL.search(text, i + 1, block_end)
+            i = special.start() if special else block_end
 
 
 def _find_closer(text: str, closer: str, start: int, limit: int, no_close: dict[str, int]) -> int:
@@ -495,14 +497,15 @@ def _check_emphasis(field: _Field) -> None:
     with whitespace on both sides, or a single ``*`` between letters (arithmetic), is text.
     """
     masked = field.masked
+    flat = "".join(masked)
     for start, end in field.units:
         stack: list[_Run] = []
         runs: list[_Run] = []
         i = start
         while i < end:
-            if masked[i] != "*":
-                i += 1
-                continue
+            i = flat.find("*", i, end)
+            if i < 0:
+                break
             k = i
             while k < end and masked[k] == "*":
                 k += 1

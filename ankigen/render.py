@@ -10,6 +10,7 @@ local image sources to packaged media, then put the math back.
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -43,6 +44,10 @@ class RenderedCard:
     context_html: str
     media: tuple[MediaFile, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
+
+
+_PLAIN_SENTENCE = re.compile(r"[^\W\d_](?:[^\W_]|[ ,.?'\"():;/=%+-])*(?<! )")
+"""One line of words and plain punctuation, no Markdown syntax: its HTML is ``<p>text</p>``."""
 
 
 def _markdown() -> markdown.Markdown:
@@ -137,6 +142,12 @@ class Renderer:
         return found.name
 
     def _markdown_html(self, text: str, state: _CardState) -> str:
+        if _PLAIN_SENTENCE.fullmatch(text):
+            return f"<p>{text}</p>"  # what convert() makes of it; most questions are like this
+        return self.convert(text, state)
+
+    def convert(self, text: str, state: _CardState) -> str:
+        """Markdown → sanitised HTML with the author's math intact."""
         stash = MathStash()
         source = convert_tab_tables(protect_markdown(text, stash))
         self._md.reset()

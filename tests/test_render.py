@@ -12,9 +12,19 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ankigen.model import Card, Diagnostic
-from ankigen.render import NOTE_CSS, MediaFile, RenderedCard, Renderer, render_card
+from ankigen.render import (
+    _PLAIN_SENTENCE,
+    NOTE_CSS,
+    MediaFile,
+    RenderedCard,
+    Renderer,
+    _CardState,
+    render_card,
+)
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "render"
 
@@ -329,3 +339,18 @@ def test_golden(case: Path) -> None:
     if os.environ.get("ANKIGEN_UPDATE_GOLDEN") == "1":
         expected.write_text(html, encoding="utf-8")
     assert html == expected.read_text(encoding="utf-8")
+
+
+@given(st.from_regex(_PLAIN_SENTENCE, fullmatch=True))
+@settings(max_examples=500, deadline=None)
+def test_plain_sentence_shortcut_gives_what_markdown_gives(text: str) -> None:
+    renderer = Renderer()
+    card = Card(front="q", back=text, line=1, source="a.md")
+    state = _CardState(card, Path("."), [(text, 1)])
+    assert renderer.render(card, Path(".")).back_html == renderer.convert(text, state)
+
+
+def test_plain_sentence_shortcut_takes_questions() -> None:
+    assert _PLAIN_SENTENCE.fullmatch('What is a "feature"? (see chapter 2: CNNs)')
+    for markdown_text in ("1. list", "- item", "a *b*", "a  ", "# h", "a\nb", "x_1", "[a](b)"):
+        assert not _PLAIN_SENTENCE.fullmatch(markdown_text)

@@ -60,7 +60,7 @@ def _context_title(text: str) -> str:
     text = re.sub(r":[a-z0-9_+-]+:", "", text)  # GitHub emoji shortcodes such as :robot:
     text = re.sub(r"\\([\\`*_{}\[\]()#+\-.!])", r"\1", text)  # Markdown backslash escapes
     text = " ".join(text.split())
-    return "".join(ch for ch in text if not mt.starts_with_symbol(ch)).strip() or text.strip()
+    return mt.without_symbols(text).strip() or text.strip()
 
 
 def _dedent(text: str) -> str:

@@ -5,6 +5,7 @@ Pure functions over strings, used by the Markdown parser to decide which heading
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -123,13 +124,21 @@ def front_of(text: str, bare_numbers: bool = False) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=4096)
 def plain(text: str) -> str:
     """Heading text without Markdown/HTML markup, numbering or leading symbols, for classification."""
     text = _LINK.sub(r"\1", _HTML_TAG.sub("", text))
     text = re.sub(r"[*_`~]", "", text).strip()
-    text = "".join(ch for ch in text if not _is_symbol(ch)).strip()
+    text = without_symbols(text).strip()
     text = strip_numbering(text)
     return " ".join(text.split())
+
+
+def without_symbols(text: str) -> str:
+    """``text`` without emoji, pictographs and other symbol characters."""
+    if text.isascii():  # the only ASCII symbols (category Sk) are ^ and `
+        return text.replace("^", "").replace("`", "")
+    return "".join(ch for ch in text if not _is_symbol(ch))
 
 
 def _is_symbol(ch: str) -> bool:
