@@ -101,12 +101,15 @@ def source_files(sources: Sequence[Path], config: Config) -> list[SourceFile]:
 
 
 @dataclass(frozen=True)
-class RenderOptions:
-    """How to render: worker processes, the cache folder (``None``: no cache), a progress callback."""
+class CollectOptions:
+    """How to collect: worker processes, the cache folder (``None``: no cache), a progress
+    callback ``(done, total)`` in bytes, and whether cards keep their source text (``list`` and
+    ``preview`` show it; ``build`` and ``check`` need only the HTML and diagnostics)."""
 
     jobs: int = 1
     cache_dir: Path | None = None
     progress: Callable[[int, int], None] | None = None
+    keep_text: bool = True
 
 
 def collect(
@@ -114,48 +117,66 @@ def collect(
     config: Config,
     note_format: str = "auto",
     deck_name: str | None = None,
-    options: RenderOptions = RenderOptions(),
+    options: CollectOptions = CollectOptions(),
 ) -> Collected:
     """Read, parse, lint and render every source; group the cards into decks."""
     decks: dict[str, Deck] = {}
     stray: list[Diagnostic] = []
-    jobs: list[FileJob] = []
     placed: list[tuple[Path, DeckSpec | None, list[Diagnostic]]] = []
-    for source in source_files(sources, config):
-        text = read_source(source.path)
-        diagnostics = [_downgrade(d) if not source.explicit else d for d in text.diagnostics]
-        spec = config.deck_for(source.path)
-        if text.text is None:
-            if source.explicit:
-                name = _clean_deck_name(deck_name or (spec.name if spec else _stem_name(source.path)))
-                deck = decks.setdefault(name, Deck(name))
-                deck.files.append(source.path)
-                deck.diagnostics.extend(diagnostics)
-            else:
-                stray.extend(diagnostics)
-            continue
-        fmt = note_format if note_format != "auto" else (spec.format if spec else "auto")
-        jobs.append(FileJob(text.path, text.text, source.root, fmt))
-        placed.append((source.path, spec, diagnostics))
+    files = source_files(sources, config)
+
+    def jobs() -> Iterator[FileJob]:
+        for source in files:
+            text = read_source(source.path)
+            diagnostics = [_downgrade(d) if not source.explicit else d for d in text.diagnostics]
+            spec = config.deck_for(source.path)
+            if text.text is None:
+                if source.explicit:
+                    name = _clean_deck_name(deck_name or (spec.name if spec else _stem_name(source.path)))
+                    deck = decks.setdefault(name, Deck(name))
+                    deck.files.append(source.path)
+                    deck.diagnostics.extend(diagnostics)
+                else:
+                    stray.extend(diagnostics)
+                continue
+            fmt = note_format if note_format != "auto" else (spec.format if spec else "auto")
+            placed.append((source.path, spec, diagnostics))
+            yield FileJob(text.path, text.text, source.root, fmt)
+
+    total = sum(_size(source.path) for source in files)
+    progress = options.progress
     cache = OutcomeCache(options.cache_dir) if options.cache_dir else None
     try:
-        outcomes = process_all(jobs, options.jobs, cache, options.progress)
-        for (path, spec, diagnostics), outcome in zip(placed, outcomes, strict=True):
-            name = deck_name or (spec.name if spec else None) or outcome.title or _stem_name(path)
-            deck = decks.setdefault(_clean_deck_name(name), Deck(_clean_deck_name(name)))
+        outcomes = process_all(jobs(), options.jobs, cache, progress and (lambda done: progress(done, total)))
+        for index, outcome in enumerate(outcomes):
+            path, spec, diagnostics = placed[index]
+            name = _clean_deck_name(
+                deck_name or (spec.name if spec else None) or outcome.title or _stem_name(path)
+            )
+            deck = decks.setdefault(name, Deck(name))
             deck.files.append(path)
             deck.diagnostics.extend(diagnostics + outcome.diagnostics)
             deck.skipped += outcome.skipped
             extra_tags = spec.tags if spec else ()
             for card, html in zip(outcome.cards, outcome.rendered, strict=True):
                 tags = tuple(dict.fromkeys((*extra_tags, *card.tags, *_context_tag(card.context))))
-                deck.cards.append(BuiltCard(dataclasses.replace(card, deck=deck.name, tags=tags), "", html))
+                kept = dataclasses.replace(card, deck=name, tags=tags)
+                if not options.keep_text:
+                    kept = dataclasses.replace(kept, front="", back="")
+                deck.cards.append(BuiltCard(kept, "", html))
     finally:
         if cache:
             cache.close()
     for deck in decks.values():
         _assign_guids(deck)
     return Collected(list(decks.values()), stray, config.path)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def build(collected: Collected, output: Path) -> Iterator[DeckResult]:

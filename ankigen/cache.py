@@ -64,22 +64,17 @@ class OutcomeCache:
         except (OSError, sqlite3.Error):
             self._conn = None
 
-    def get_many(self, keys: list[str]) -> dict[str, bytes]:
-        """The entries among ``keys`` whose checksum verifies."""
-        found: dict[str, bytes] = {}
+    def get(self, key: str) -> bytes | None:
+        """The entry for ``key`` if there is one and its checksum verifies."""
         if self._conn is None:
-            return found
+            return None
         try:
-            for start in range(0, len(keys), 500):
-                chunk = keys[start : start + 500]
-                marks = ",".join("?" * len(chunk))
-                query = f"SELECT key, value, sum FROM outcome WHERE key IN ({marks})"
-                for key, value, checksum in self._conn.execute(query, chunk):
-                    if isinstance(value, bytes) and hashlib.sha256(value).hexdigest() == checksum:
-                        found[key] = value
+            row = self._conn.execute("SELECT value, sum FROM outcome WHERE key = ?", (key,)).fetchone()
         except sqlite3.Error:
-            return {}
-        return found
+            return None
+        if row is None or not isinstance(row[0], bytes) or hashlib.sha256(row[0]).hexdigest() != row[1]:
+            return None
+        return row[0]
 
     def put_many(self, items: Iterable[tuple[str, bytes]]) -> None:
         """Store entries in one transaction (safe against concurrent builds)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import sys
@@ -13,7 +14,7 @@ from typing import Any, TypeVar
 import click
 
 from ankigen import __version__
-from ankigen.build import Collected, RenderOptions, build, collect
+from ankigen.build import Collected, CollectOptions, build, collect
 from ankigen.cache import default_cache_dir
 from ankigen.config import FORMAT_CHOICES, Config, ConfigError, find_config, load_config
 from ankigen.model import Diagnostic
@@ -22,7 +23,7 @@ from ankigen.report import format_diagnostics, summarize
 from ankigen.sources import display_path
 
 F = TypeVar("F", bound=Callable[..., Any])
-PROGRESS_MIN_CARDS = 300
+PROGRESS_MIN_BYTES = 200_000  # a few hundred cards
 
 
 @dataclass
@@ -32,11 +33,12 @@ class Selection:
     sources: tuple[Path, ...]
     note_format: str
     config: Config
-    render: RenderOptions
+    options: CollectOptions
 
-    def collect(self, deck: str | None = None) -> Collected:
+    def collect(self, deck: str | None = None, keep_text: bool = True) -> Collected:
         """Read, parse, lint and render the selected notes."""
-        return collect(list(self.sources), self.config, self.note_format, deck, self.render)
+        options = dataclasses.replace(self.options, keep_text=keep_text)
+        return collect(list(self.sources), self.config, self.note_format, deck, options)
 
 
 def source_options(func: F) -> F:
@@ -54,12 +56,12 @@ def source_options(func: F) -> F:
     ) -> Any:
         config = _load(config_path)
         quiet = kwargs.get("quiet", False)
-        render = RenderOptions(
+        options = CollectOptions(
             jobs=jobs or default_workers(),
             cache_dir=None if no_cache else (cache_dir or default_cache_dir()),
             progress=None if quiet else _Progress(),
         )
-        return func(notes=Selection(sources, note_format, config, render), **kwargs)
+        return func(notes=Selection(sources, note_format, config, options), **kwargs)
 
     options = [
         click.argument("sources", nargs=-1, type=click.Path(exists=True, path_type=Path)),
@@ -105,7 +107,7 @@ class _Progress:
 
     def __call__(self, done: int, total: int) -> None:
         if self.bar is None:
-            if total < PROGRESS_MIN_CARDS or not sys.stderr.isatty():
+            if total < PROGRESS_MIN_BYTES or not sys.stderr.isatty():
                 return
             self.bar = click.progressbar(length=total, label="rendering", file=sys.stderr)
             self.bar.__enter__()
@@ -156,7 +158,7 @@ def build_command(notes: Selection, output: Path | None, deck: str | None, quiet
       ankigen build
       ankigen build seeds/000_b0ed0fda48863393.txt --format qa --deck "Deep Learning::Q&A"
     """
-    collected = notes.collect(deck)
+    collected = notes.collect(deck, keep_text=False)
     out_dir = output or notes.config.root / notes.config.output
     _echo_errors(collected.all_diagnostics())
     failed = False
@@ -235,7 +237,7 @@ def check_command(notes: Selection, output_format: str, strict: bool) -> None:
       ankigen check
       ankigen check notes/ --strict --output github
     """
-    collected = notes.collect()
+    collected = notes.collect(keep_text=False)
     diagnostics = collected.all_diagnostics()
     report = format_diagnostics(diagnostics, output_format)  # type: ignore[arg-type]
     if report:

@@ -12,7 +12,7 @@ import json
 import os
 import signal
 from collections import deque
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -75,53 +75,84 @@ def process_file(job: FileJob) -> FileOutcome:
 
 
 def process_all(
-    jobs: list[FileJob],
+    jobs: Iterable[FileJob],
     workers: int = 1,
     cache: OutcomeCache | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> Iterator[FileOutcome]:
-    """Process ``jobs`` and yield their outcomes in order: cached ones from ``cache``, the rest
-    in this process or in ``workers`` worker processes. ``progress(done, total)`` counts characters.
+    """Process ``jobs`` as they come and yield their outcomes in order.
+
+    Cached outcomes come from ``cache``; the rest are computed in this process until there is
+    enough work to be worth ``workers`` worker processes. ``progress`` is told how many
+    characters of source are done. Outcomes are yielded as soon as they are ready in order,
+    so only the files in flight are held in memory.
     """
-    keys = [job.key() for job in jobs] if cache else []
-    cached = cache.get_many(keys) if cache else {}
-    outcomes: list[FileOutcome | None] = [_decode(cached.get(key)) for key in keys] or [None] * len(jobs)
-    todo = [i for i, outcome in enumerate(outcomes) if outcome is None]
-    total = sum(len(job.text) for job in jobs)
-    done = total - sum(len(jobs[i].text) for i in todo)
-    report = progress or (lambda done, total: None)
-    report(done, total)
+    report = progress or (lambda done: None)
+    pool = _LazyPool(workers)
+    pending: deque[_Entry] = deque()
     fresh: list[tuple[str, bytes]] = []
-    computed = _compute([jobs[i] for i in todo], workers)
+    done = 0
+
+    def finish(entry: _Entry) -> FileOutcome:
+        nonlocal done
+        outcome = entry.work.result() if isinstance(entry.work, Future) else entry.work
+        if cache and entry.computed and not any(html.media for html in outcome.rendered):
+            fresh.append((entry.key, _encode(outcome)))
+        done += entry.size
+        report(done)
+        return outcome
+
     try:
-        for index, job in enumerate(jobs):
-            outcome = outcomes[index]
-            if outcome is None:
-                outcome = next(computed)
-                done += len(job.text)
-                report(done, total)
-                if cache and not any(html.media for html in outcome.rendered):
-                    fresh.append((keys[index], _encode(outcome)))
-            outcomes[index] = None  # hand each outcome over once; hold no second copy
-            yield outcome
+        for job in jobs:
+            key = job.key() if cache else ""
+            cached = _decode(cache.get(key)) if cache else None
+            work = cached if cached is not None else pool.run(job)
+            pending.append(_Entry(key, len(job.text), work, computed=cached is None))
+            while pending and not _running(pending[0].work):
+                yield finish(pending.popleft())
+        while pending:
+            yield finish(pending.popleft())
     finally:
-        computed.close()
+        pool.shutdown()
         if cache and fresh:
             cache.put_many(fresh)
 
 
-def _compute(jobs: list[FileJob], workers: int) -> Generator[FileOutcome, None, None]:
-    """Outcomes of ``jobs`` in order, from a worker pool when the work is big enough."""
-    if workers <= 1 or len(jobs) < 2 or sum(len(job.text) for job in jobs) < PARALLEL_MIN_CHARS:
-        yield from map(process_file, jobs)
-        return
-    executor = ProcessPoolExecutor(min(workers, len(jobs)), initializer=_leave_interrupts_to_parent)
-    try:
-        pending: deque[Future[FileOutcome]] = deque(executor.submit(process_file, job) for job in jobs)
-        while pending:
-            yield pending.popleft().result()
-    finally:
-        executor.shutdown(wait=True, cancel_futures=True)
+@dataclass
+class _Entry:
+    """A job in flight: its cache key, its size, its outcome (or future one), whether computed."""
+
+    key: str
+    size: int
+    work: FileOutcome | Future[FileOutcome]
+    computed: bool
+
+
+def _running(work: FileOutcome | Future[FileOutcome]) -> bool:
+    return isinstance(work, Future) and not work.done()
+
+
+class _LazyPool:
+    """Runs jobs in this process until enough text was seen to be worth starting workers."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.seen = 0
+        self.executor: ProcessPoolExecutor | None = None
+
+    def run(self, job: FileJob) -> FileOutcome | Future[FileOutcome]:
+        """The outcome of ``job`` now, or a future of it from a worker process."""
+        self.seen += len(job.text)
+        if self.executor is None:
+            if self.workers <= 1 or self.seen < PARALLEL_MIN_CHARS:
+                return process_file(job)
+            self.executor = ProcessPoolExecutor(self.workers, initializer=_leave_interrupts_to_parent)
+        return self.executor.submit(process_file, job)
+
+    def shutdown(self) -> None:
+        """Stop the workers, cancelling what has not started."""
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
 
 
 def _leave_interrupts_to_parent() -> None:
