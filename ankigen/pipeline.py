@@ -142,9 +142,9 @@ class _LazyPool:
 
     def run(self, job: FileJob) -> FileOutcome | Future[FileOutcome]:
         """The outcome of ``job`` now, or a future of it from a worker process."""
-        self.seen += len(job.text)
         if self.executor is None:
             if self.workers <= 1 or self.seen < PARALLEL_MIN_CHARS:
+                self.seen += len(job.text)  # so a single file (a warm rebuild) never starts workers
                 return process_file(job)
             self.executor = ProcessPoolExecutor(self.workers, initializer=_leave_interrupts_to_parent)
         return self.executor.submit(process_file, job)
