@@ -28,6 +28,8 @@ from ankigen.sources import detect_format
 
 PARALLEL_MIN_CHARS = 50_000
 """Below this much text to process, starting worker processes costs more than it saves."""
+IN_FLIGHT_PER_WORKER = 3
+"""Files read ahead per worker: enough to keep it busy, few enough to bound memory."""
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,10 @@ def process_all(
             cached = _decode(cache.get(key)) if cache else None
             work = cached if cached is not None else pool.run(job)
             pending.append(_Entry(key, len(job.text), work, computed=cached is None))
-            while pending and not _running(pending[0].work):
+            # Hand over what is ready; read no further ahead than keeps the workers busy.
+            while pending and (
+                not _running(pending[0].work) or len(pending) > IN_FLIGHT_PER_WORKER * workers
+            ):
                 yield finish(pending.popleft())
         while pending:
             yield finish(pending.popleft())
