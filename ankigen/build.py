@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,26 @@ class Deck:
     cards: list[BuiltCard] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     skipped: int = 0
+    count: int = 0
+    _first: dict[str, Card] = field(default_factory=dict, repr=False)
+    _seen: dict[str, int] = field(default_factory=dict, repr=False)
+
+    def guid_for(self, card: Card) -> str:
+        """The GUID of the deck's next card: from deck + normalised question, with an occurrence
+        number (and a warning naming both lines) when the question was already asked."""
+        occurrence = self._seen[card.key] = self._seen.get(card.key, 0) + 1
+        if occurrence == 1:
+            self._first[card.key] = card
+        else:
+            first = self._first[card.key]
+            message = (
+                f"question already asked at {first.source}:{first.line} in deck {self.name!r}; "
+                "both become notes"
+            )
+            self.diagnostics.append(
+                Diagnostic(card.source, card.line, "warning", "duplicate-question", message)
+            )
+        return package.note_guid(self.name, card.key, occurrence)
 
     @property
     def errors(self) -> int:
@@ -103,13 +124,11 @@ def source_files(sources: Sequence[Path], config: Config) -> list[SourceFile]:
 @dataclass(frozen=True)
 class CollectOptions:
     """How to collect: worker processes, the cache folder (``None``: no cache), a progress
-    callback ``(done, total)`` in bytes, and whether cards keep their source text (``list`` and
-    ``preview`` show it; ``build`` and ``check`` need only the HTML and diagnostics)."""
+    callback ``(done, total)`` in bytes."""
 
     jobs: int = 1
     cache_dir: Path | None = None
     progress: Callable[[int, int], None] | None = None
-    keep_text: bool = True
 
 
 def collect(
@@ -118,8 +137,12 @@ def collect(
     note_format: str = "auto",
     deck_name: str | None = None,
     options: CollectOptions = CollectOptions(),
+    sink: Callable[[Deck, BuiltCard], None] | None = None,
 ) -> Collected:
-    """Read, parse, lint and render every source; group the cards into decks."""
+    """Read, parse, lint and render every source; group the cards into decks.
+
+    Cards are kept in ``Deck.cards``, or, with a ``sink``, handed to it one by one and not kept.
+    """
     decks: dict[str, Deck] = {}
     stray: list[Diagnostic] = []
     placed: list[tuple[Path, DeckSpec | None, list[Diagnostic]]] = []
@@ -161,14 +184,15 @@ def collect(
             for card, html in zip(outcome.cards, outcome.rendered, strict=True):
                 tags = tuple(dict.fromkeys((*extra_tags, *card.tags, *_context_tag(card.context))))
                 kept = dataclasses.replace(card, deck=name, tags=tags)
-                if not options.keep_text:
-                    kept = dataclasses.replace(kept, front="", back="")
-                deck.cards.append(BuiltCard(kept, "", html))
+                built = BuiltCard(kept, deck.guid_for(kept), html)
+                deck.count += 1
+                if sink is None:
+                    deck.cards.append(built)
+                else:
+                    sink(deck, built)
     finally:
         if cache:
             cache.close()
-    for deck in decks.values():
-        _assign_guids(deck)
     return Collected(list(decks.values()), stray, config.path)
 
 
@@ -179,60 +203,92 @@ def _size(path: Path) -> int:
         return 0
 
 
-def build(collected: Collected, output: Path) -> Iterator[DeckResult]:
-    """Write one ``.apkg`` per deck without errors into ``output``; yield what happened to each."""
-    for deck in collected.decks:
-        if deck.errors:
-            yield DeckResult(deck, None, "not written: the sources have errors")
-            continue
-        target = output / f"{package.slug(deck.name)}.apkg"
-        config_files = [collected.config_file] if collected.config_file else []
-        mtime = package.deck_mtime([*deck.files, *config_files])
-        media = {m.name: m.path for built in deck.cards for m in built.html.media}
+def build(
+    sources: Sequence[Path],
+    config: Config,
+    output: Path,
+    note_format: str = "auto",
+    deck_name: str | None = None,
+    options: CollectOptions = CollectOptions(),
+) -> tuple[Collected, list[DeckResult]]:
+    """Build one ``.apkg`` per deck into ``output``, streaming each card into its deck's file.
+
+    A deck whose sources have errors, or that cannot be written, is not written (an existing
+    file stays as it was); every other deck is.
+    """
+    writers: dict[str, package.DeckWriter] = {}
+    failures: dict[str, str] = {}
+
+    def write(deck: Deck, built: BuiltCard) -> None:
+        if deck.name in failures:
+            return
         try:
+            writer = writers.get(deck.name) or _open_writer(writers, output, deck.name)
+            writer.add(_note_fields(built), ((m.name, m.path) for m in built.html.media))
+        except (OSError, sqlite3.Error) as exc:
+            failures[deck.name] = _cannot_write(output / f"{package.slug(deck.name)}.apkg", exc)
+            if deck.name in writers:
+                writers.pop(deck.name).discard()
+
+    try:
+        collected = collect(sources, config, note_format, deck_name, options, sink=write)
+        results = [
+            _finish(deck, writers, failures, output, collected.config_file) for deck in collected.decks
+        ]
+    finally:
+        for writer in writers.values():
+            writer.discard()
+    return collected, results
+
+
+def _open_writer(writers: dict[str, package.DeckWriter], output: Path, name: str) -> package.DeckWriter:
+    output.mkdir(parents=True, exist_ok=True)
+    writer = writers[name] = package.DeckWriter(output, name, NOTE_CSS)
+    return writer
+
+
+def _finish(
+    deck: Deck,
+    writers: dict[str, package.DeckWriter],
+    failures: dict[str, str],
+    output: Path,
+    config_file: Path | None,
+) -> DeckResult:
+    """Write ``deck``'s finished file, or say why it is not written."""
+    writer = writers.pop(deck.name, None)
+    if deck.errors:
+        if writer:
+            writer.discard()
+        return DeckResult(deck, None, "not written: the sources have errors")
+    if deck.name in failures:
+        return DeckResult(deck, None, failures[deck.name])
+    target = output / f"{package.slug(deck.name)}.apkg"
+    mtime = package.deck_mtime([*deck.files, *([config_file] if config_file else [])])
+    try:
+        if writer is None:  # a deck without cards is still written, empty
             output.mkdir(parents=True, exist_ok=True)
-            package.write_apkg(target, deck.name, _note_fields(deck), media.items(), mtime, NOTE_CSS)
-        except OSError as exc:
-            yield DeckResult(deck, None, f"cannot write {display_path(target)}: {exc.strerror or exc}")
-            continue
-        yield DeckResult(deck, target)
+            writer = package.DeckWriter(output, deck.name, NOTE_CSS)
+        writer.finish(target, mtime)
+    except (OSError, sqlite3.Error) as exc:
+        return DeckResult(deck, None, _cannot_write(target, exc))
+    return DeckResult(deck, target)
 
 
-def _note_fields(deck: Deck) -> Iterator[package.NoteFields]:
-    for built in deck.cards:
-        card = built.card
-        yield package.NoteFields(
-            guid=built.guid,
-            front=built.html.front_html,
-            back=built.html.back_html,
-            context=built.html.context_html,
-            source=f"{card.source}:{card.line}",
-            tags=card.tags,
-        )
+def _cannot_write(target: Path, exc: Exception) -> str:
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return f"cannot write {display_path(target)}: {reason}"
 
 
-def _assign_guids(deck: Deck) -> None:
-    """GUIDs from deck + normalised question; repeated questions get an occurrence number and a warning."""
-    first_line: dict[str, Card] = {}
-    seen: dict[str, int] = {}
-    for built in deck.cards:
-        key = built.card.key
-        seen[key] = seen.get(key, 0) + 1
-        built.guid = package.note_guid(deck.name, key, seen[key])
-        if seen[key] == 1:
-            first_line[key] = built.card
-            continue
-        first = first_line[key]
-        deck.diagnostics.append(
-            Diagnostic(
-                built.card.source,
-                built.card.line,
-                "warning",
-                "duplicate-question",
-                f"question already asked at {first.source}:{first.line} in deck {deck.name!r}; "
-                f"both become notes",
-            )
-        )
+def _note_fields(built: BuiltCard) -> package.NoteFields:
+    card = built.card
+    return package.NoteFields(
+        guid=built.guid,
+        front=built.html.front_html,
+        back=built.html.back_html,
+        context=built.html.context_html,
+        source=f"{card.source}:{card.line}",
+        tags=card.tags,
+    )
 
 
 def _downgrade(diagnostic: Diagnostic) -> Diagnostic:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 import sys
@@ -35,10 +34,9 @@ class Selection:
     config: Config
     options: CollectOptions
 
-    def collect(self, deck: str | None = None, keep_text: bool = True) -> Collected:
+    def collect(self) -> Collected:
         """Read, parse, lint and render the selected notes."""
-        options = dataclasses.replace(self.options, keep_text=keep_text)
-        return collect(list(self.sources), self.config, self.note_format, deck, options)
+        return collect(list(self.sources), self.config, self.note_format, None, self.options)
 
 
 def source_options(func: F) -> F:
@@ -158,11 +156,13 @@ def build_command(notes: Selection, output: Path | None, deck: str | None, quiet
       ankigen build
       ankigen build seeds/000_b0ed0fda48863393.txt --format qa --deck "Deep Learning::Q&A"
     """
-    collected = notes.collect(deck, keep_text=False)
     out_dir = output or notes.config.root / notes.config.output
+    collected, results = build(
+        list(notes.sources), notes.config, out_dir, notes.note_format, deck, notes.options
+    )
     _echo_errors(collected.all_diagnostics())
     failed = False
-    for result in build(collected, out_dir):
+    for result in results:
         d = result.deck
         if result.path is None:
             failed = True
@@ -170,7 +170,7 @@ def build_command(notes: Selection, output: Path | None, deck: str | None, quiet
             continue
         if not quiet:
             click.echo(
-                f"{display_path(result.path)}: {d.name} — {len(d.cards)} cards "
+                f"{display_path(result.path)}: {d.name} — {d.count} cards "
                 f"({d.skipped} skipped, {d.warnings} warnings)"
             )
     warnings = [x for x in collected.all_diagnostics() if x.severity == "warning"]
@@ -237,7 +237,7 @@ def check_command(notes: Selection, output_format: str, strict: bool) -> None:
       ankigen check
       ankigen check notes/ --strict --output github
     """
-    collected = notes.collect(keep_text=False)
+    collected = notes.collect()
     diagnostics = collected.all_diagnostics()
     report = format_diagnostics(diagnostics, output_format)  # type: ignore[arg-type]
     if report:

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import genanki
+from genanki.apkg_col import APKG_COL
+from genanki.apkg_schema import APKG_SCHEMA
 
 NOTE_TYPE_ID = 1_732_406_011
 """The id of the ``ankigen Basic`` note type. A public interface: never change it."""
@@ -108,6 +110,67 @@ def slug(deck_name: str) -> str:
     return "--".join(part or "deck" for part in parts)
 
 
+class DeckWriter:
+    """Streams one deck's notes into a temporary collection; ``finish`` stamps, zips and renames it.
+
+    Notes are written as they come, so a deck never has to be held in memory. Their ids and
+    modification time depend on the deck's mtime, which is known only once every source of the
+    deck was read: notes are written with ids counted from 0 and stamped in ``finish``.
+    """
+
+    def __init__(self, folder: Path, deck_name: str, css: str) -> None:
+        fd, name = tempfile.mkstemp(dir=folder, prefix=".ankigen-", suffix=".sqlite")
+        os.close(fd)
+        self.db_path = Path(name)
+        self.model = note_type(css)
+        self.deck = genanki.Deck(deck_id(deck_name), deck_name)
+        self.deck.add_model(self.model)
+        self.media: dict[str, Path] = {}
+        self.count = 0
+        self._ids: Iterator[int] = itertools.count(0)
+        self._conn = sqlite3.connect(self.db_path)
+        self._cursor = self._conn.cursor()
+        self._cursor.executescript(APKG_SCHEMA)
+        self._cursor.executescript(APKG_COL)
+
+    def add(self, fields: NoteFields, media: Iterable[tuple[str, Path]] = ()) -> None:
+        """Write one note (and remember the media it uses)."""
+        note = genanki.Note(
+            model=self.model,
+            fields=[fields.front, fields.back, fields.context, fields.source],
+            tags=list(fields.tags),
+            guid=fields.guid,
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # genanki warns about HTML it does not know
+            note.write_to_db(self._cursor, 0, self.deck.deck_id, self._ids)
+        self.media.update(media)
+        self.count += 1
+
+    def finish(self, path: Path, mtime: int) -> None:
+        """Stamp the notes with ``mtime`` and replace ``path`` with the finished deck, atomically."""
+        try:
+            first_id = mtime * 1000
+            self._cursor.execute("UPDATE notes SET id = id + ?, mod = ?", (first_id, mtime))
+            self._cursor.execute(
+                "UPDATE cards SET id = id + ?, nid = nid + ?, mod = ?", (first_id, first_id, mtime)
+            )
+            self.deck.write_to_db(self._cursor, mtime, self._ids)  # the deck and note type
+            self._conn.commit()
+            self._conn.close()
+            with _temporary_file(path.parent, ".apkg") as zip_path:
+                _write_zip(zip_path, self.db_path, sorted(self.media.items()), mtime)
+                zip_path.chmod(0o666 & ~_umask())
+                os.replace(zip_path, path)
+        finally:
+            self.discard()
+
+    def discard(self) -> None:
+        """Drop the temporary collection (the deck is not written)."""
+        self._conn.close()
+        self.db_path.unlink(missing_ok=True)
+
+
 def write_apkg(
     path: Path,
     deck_name: str,
@@ -118,46 +181,18 @@ def write_apkg(
 ) -> int:
     """Write one deck to ``path`` atomically and deterministically; return the note count.
 
-    Notes are streamed into the collection database. The zip has fixed entry dates and
-    sorted media, so identical inputs give byte-identical files. ``path`` is replaced only
-    once the new file is complete.
+    The zip has fixed entry dates and sorted media, so identical inputs give byte-identical
+    files. ``path`` is replaced only once the new file is complete.
     """
-    with _temporary_file(path.parent, ".sqlite") as db_path:
-        count = _write_collection(db_path, deck_name, notes, mtime, css)
-        with _temporary_file(path.parent, ".apkg") as zip_path:
-            _write_zip(zip_path, db_path, sorted(dict(media).items()), mtime)
-            zip_path.chmod(0o666 & ~_umask())
-            os.replace(zip_path, path)
-    return count
-
-
-def _write_collection(
-    db_path: Path, deck_name: str, notes: Iterable[NoteFields], mtime: int, css: str
-) -> int:
-    model = note_type(css)
-    deck = genanki.Deck(deck_id(deck_name), deck_name)
-    deck.add_model(model)
-    id_gen: Iterator[int] = itertools.count(mtime * 1000)
-    conn = sqlite3.connect(db_path)
-    count = 0
+    writer = DeckWriter(path.parent, deck_name, css)
     try:
-        cursor = conn.cursor()
-        genanki.Package(deck).write_to_db(cursor, mtime, id_gen)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # genanki warns about HTML it does not know
-            for fields in notes:
-                note = genanki.Note(
-                    model=model,
-                    fields=[fields.front, fields.back, fields.context, fields.source],
-                    tags=list(fields.tags),
-                    guid=fields.guid,
-                )
-                note.write_to_db(cursor, mtime, deck.deck_id, id_gen)
-                count += 1
-        conn.commit()
+        for fields in notes:
+            writer.add(fields)
+        writer.media.update(media)
+        writer.finish(path, mtime)
     finally:
-        conn.close()
-    return count
+        writer.discard()
+    return writer.count
 
 
 def _write_zip(zip_path: Path, db_path: Path, media: list[tuple[str, Path]], mtime: int) -> None:

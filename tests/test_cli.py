@@ -187,3 +187,17 @@ def test_format_option_overrides_detection(tmp_path: Path, fmt: str) -> None:
         assert [c["front"] for c in cards] == ["What is a feature?"]
     else:
         assert all(c["front"] != "What is a feature?" for c in cards)
+
+
+def test_a_deck_with_errors_keeps_its_previous_file(tmp_path: Path) -> None:
+    _qa(tmp_path / "good.txt")
+    first = ankigen("build", "good.txt", "--deck", "D", "-o", "out", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    good = (tmp_path / "out" / "D.apkg").read_bytes()
+    (tmp_path / "blob.txt").write_bytes(b"\x00\x01\x02")
+    _qa(tmp_path / "good.txt", "Q: What is a tensor?\nA: Changed.\n")
+    second = ankigen("build", "good.txt", "blob.txt", "--deck", "D", "-o", "out", cwd=tmp_path)
+    assert second.returncode == 1
+    assert "error: deck 'D' not written: the sources have errors" in second.stderr
+    assert (tmp_path / "out" / "D.apkg").read_bytes() == good
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["D.apkg"]
