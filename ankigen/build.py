@@ -48,7 +48,7 @@ class Deck:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     skipped: int = 0
     count: int = 0
-    _first: dict[str, Card] = field(default_factory=dict, repr=False)
+    _first: dict[str, str] = field(default_factory=dict, repr=False)  # key → "path:line"
     _seen: dict[str, int] = field(default_factory=dict, repr=False)
 
     def guid_for(self, card: Card) -> str:
@@ -56,12 +56,10 @@ class Deck:
         number (and a warning naming both lines) when the question was already asked."""
         occurrence = self._seen[card.key] = self._seen.get(card.key, 0) + 1
         if occurrence == 1:
-            self._first[card.key] = card
+            self._first[card.key] = f"{card.source}:{card.line}"
         else:
-            first = self._first[card.key]
             message = (
-                f"question already asked at {first.source}:{first.line} in deck {self.name!r}; "
-                "both become notes"
+                f"question already asked at {self._first[card.key]} in deck {self.name!r}; both become notes"
             )
             self.diagnostics.append(
                 Diagnostic(card.source, card.line, "warning", "duplicate-question", message)
