@@ -28,6 +28,8 @@ from ankigen.sources import detect_format
 
 PARALLEL_MIN_CHARS = 50_000
 """Below this much text to process, starting worker processes costs more than it saves."""
+CACHE_BATCH_BYTES = 8_000_000
+"""New cache entries are written in batches of about this size, so they are not all held at once."""
 IN_FLIGHT_PER_WORKER = 3
 """Files read ahead per worker: enough to keep it busy, few enough to bound memory."""
 
@@ -100,6 +102,9 @@ def process_all(
         outcome = entry.work.result() if isinstance(entry.work, Future) else entry.work
         if cache and entry.computed and not any(html.media for html in outcome.rendered):
             fresh.append((entry.key, _encode(outcome)))
+            if sum(len(value) for _, value in fresh) > CACHE_BATCH_BYTES:
+                cache.put_many(fresh)
+                fresh.clear()
         done += entry.size
         report(done)
         return outcome
