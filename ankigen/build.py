@@ -12,9 +12,8 @@ from pathlib import Path
 from ankigen import package
 from ankigen.cache import OutcomeCache
 from ankigen.config import Config, DeckSpec
-from ankigen.model import Card, Diagnostic
+from ankigen.model import Card, Diagnostic, RenderedCard
 from ankigen.pipeline import FileJob, process_all
-from ankigen.render import NOTE_CSS, RenderedCard
 from ankigen.sources import display_path, find_sources, read_source
 
 DEFAULT_SOURCES = (Path("seeds"),)
@@ -241,7 +240,7 @@ def build(
 
 def _open_writer(writers: dict[str, package.DeckWriter], output: Path, name: str) -> package.DeckWriter:
     output.mkdir(parents=True, exist_ok=True)
-    writer = writers[name] = package.DeckWriter(output, name, NOTE_CSS)
+    writer = writers[name] = package.DeckWriter(output, name, package.NOTE_CSS)
     return writer
 
 
@@ -265,7 +264,7 @@ def _finish(
     try:
         if writer is None:  # a deck without cards is still written, empty
             output.mkdir(parents=True, exist_ok=True)
-            writer = package.DeckWriter(output, deck.name, NOTE_CSS)
+            writer = package.DeckWriter(output, deck.name, package.NOTE_CSS)
         writer.finish(target, mtime)
     except (OSError, sqlite3.Error) as exc:
         return DeckResult(deck, None, _cannot_write(target, exc))

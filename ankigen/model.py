@@ -1,8 +1,9 @@
-"""Plain data passed between the stages: cards, diagnostics and parse results."""
+"""Plain data passed between the stages: cards, diagnostics, parse results and rendered cards."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 Severity = Literal["error", "warning"]
@@ -52,6 +53,25 @@ class Card:
     deck: str = ""
     markup: Markup = "markdown"
     key: str = ""
+
+
+@dataclass(frozen=True)
+class MediaFile:
+    """A local file packaged with the deck under a content-hash ``name``."""
+
+    name: str
+    path: Path
+
+
+@dataclass(frozen=True)
+class RenderedCard:
+    """The HTML of one card's fields, the media it uses and rendering diagnostics."""
+
+    front_html: str
+    back_html: str
+    context_html: str
+    media: tuple[MediaFile, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
 
 
 @dataclass

@@ -16,6 +16,7 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import genanki
@@ -25,6 +26,8 @@ from genanki.apkg_schema import APKG_SCHEMA
 NOTE_TYPE_ID = 1_732_406_011
 """The id of the ``ankigen Basic`` note type. A public interface: never change it."""
 NOTE_TYPE_NAME = "ankigen Basic"
+NOTE_CSS: str = resources.files("ankigen").joinpath("note.css").read_text(encoding="utf-8")
+"""The note type's CSS: card layout and the light and night code palettes."""
 FIELDS = ("Front", "Back", "Context", "Source")
 """Field names and order. Never change them: Anki forks the note type and refuses updates."""
 

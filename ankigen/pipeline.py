@@ -16,15 +16,17 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ankigen import lint
 from ankigen.cache import OutcomeCache, renderer_fingerprint
-from ankigen.model import Card, Diagnostic
+from ankigen.model import Card, Diagnostic, RenderedCard
 from ankigen.package import question_key
 from ankigen.parsers import PARSERS
-from ankigen.render import RenderedCard, Renderer
 from ankigen.sources import detect_format
+
+if TYPE_CHECKING:
+    from ankigen.render import Renderer
 
 PARALLEL_MIN_CHARS = 50_000
 """Below this much text to process, starting worker processes costs more than it saves."""
@@ -60,13 +62,15 @@ class FileOutcome:
     skipped: int = 0
 
 
-_renderer: Renderer | None = None
+_renderer: Renderer | None = None  # this process's, made on first use
 
 
 def process_file(job: FileJob) -> FileOutcome:
     """Parse, lint and render one source with this process's reusable renderer."""
     global _renderer
     if _renderer is None:
+        from ankigen.render import Renderer  # imported only when something is rendered
+
         _renderer = Renderer()
     fmt = detect_format(job.text) if job.note_format == "auto" else job.note_format
     result = PARSERS[fmt](job.text, job.path)

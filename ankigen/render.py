@@ -12,39 +12,17 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 import markdown
 
 from ankigen import render_pygments  # noqa: F401 (caches Pygments lexers and style tables)
-from ankigen.model import Card, Diagnostic
+from ankigen.model import Card, Diagnostic, MediaFile, RenderedCard
+from ankigen.package import NOTE_CSS  # noqa: F401 (re-exported: the CSS the rendered HTML is styled by)
 from ankigen.render_html import UNSAFE_HTML, make_cleaner, resolve_image
 from ankigen.render_lists import ListsExtension
 from ankigen.render_math import MathStash, protect_markdown, split_plain_math
 from ankigen.render_tables import convert_tab_tables
-
-NOTE_CSS: str = resources.files("ankigen").joinpath("note.css").read_text(encoding="utf-8")
-
-
-@dataclass(frozen=True)
-class MediaFile:
-    """A local file packaged with the deck under a content-hash ``name``."""
-
-    name: str
-    path: Path
-
-
-@dataclass(frozen=True)
-class RenderedCard:
-    """The HTML of one card's fields, the media it uses and rendering diagnostics."""
-
-    front_html: str
-    back_html: str
-    context_html: str
-    media: tuple[MediaFile, ...] = ()
-    diagnostics: tuple[Diagnostic, ...] = ()
-
 
 _PLAIN_SENTENCE = re.compile(r"[^\W\d_](?:[^\W_]|[ ,.?'\"():;/=%+-])*(?<! )")
 """One line of words and plain punctuation, no Markdown syntax: its HTML is ``<p>text</p>``."""
