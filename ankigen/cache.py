@@ -60,6 +60,9 @@ class OutcomeCache:
             conn = sqlite3.connect(folder / "cache.sqlite3", timeout=30, isolation_level=None)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("CREATE TABLE IF NOT EXISTS outcome (key TEXT PRIMARY KEY, value BLOB, sum TEXT)")
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS latest (path TEXT, root TEXT, key TEXT, PRIMARY KEY (path, root))"
+            )
             self._conn = conn
         except (OSError, sqlite3.Error):
             self._conn = None
@@ -76,15 +79,35 @@ class OutcomeCache:
             return None
         return row[0]
 
-    def put_many(self, items: Iterable[tuple[str, bytes]]) -> None:
-        """Store entries in one transaction (safe against concurrent builds)."""
+    def latest(self, path: str, root: str) -> bytes | None:
+        """The entry last stored for the file ``path`` under ``root``, whatever its text was then."""
+        if self._conn is None:
+            return None
+        try:
+            row = self._conn.execute(
+                "SELECT key FROM latest WHERE path = ? AND root = ?", (path, root)
+            ).fetchone()
+        except sqlite3.Error:
+            return None
+        return None if row is None else self.get(row[0])
+
+    def put_many(self, items: Iterable[tuple[str, str, str, bytes]]) -> None:
+        """Store ``(key, path, root, value)`` entries in one transaction (safe against concurrent builds)."""
         if self._conn is None:
             return
-        rows = [(key, value, hashlib.sha256(value).hexdigest()) for key, value in items]
+        items = list(items)
+        rows = [(key, value, hashlib.sha256(value).hexdigest()) for key, _, _, value in items]
         try:
             with self._conn:
                 self._conn.execute("BEGIN IMMEDIATE")
                 self._conn.executemany("INSERT OR REPLACE INTO outcome VALUES (?, ?, ?)", rows)
+                for key, path, root, _ in items:  # a file keeps one entry: drop its previous one
+                    self._conn.execute(
+                        "DELETE FROM outcome WHERE key != ? AND key IN "
+                        "(SELECT key FROM latest WHERE path = ? AND root = ?)",
+                        (key, path, root),
+                    )
+                    self._conn.execute("INSERT OR REPLACE INTO latest VALUES (?, ?, ?)", (path, root, key))
         except sqlite3.Error:
             pass
 

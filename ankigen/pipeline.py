@@ -14,7 +14,7 @@ import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +44,8 @@ class FileJob:
     text: str
     root: Path
     note_format: str = "auto"
+    previous: FileOutcome | None = field(default=None, compare=False)
+    """The outcome of an earlier version of this file: cards it still has are not rendered again."""
 
     def key(self) -> str:
         """The cache key: a hash of everything the outcome depends on."""
@@ -76,10 +78,33 @@ def process_file(job: FileJob) -> FileOutcome:
     result = PARSERS[fmt](job.text, job.path)
     cards = [_with_key(card) for card in result.cards]
     diagnostics = result.diagnostics + lint.lint_cards(cards)
-    rendered = [_renderer.render(card, job.root) for card in cards]
+    reusable = _reusable(job.previous)
+    rendered = [_reuse(card, reusable) or _renderer.render(card, job.root) for card in cards]
     for html in rendered:
         diagnostics.extend(html.diagnostics)
     return FileOutcome(cards, rendered, diagnostics, result.title, result.skipped)
+
+
+def _signature(card: Card) -> tuple[object, ...]:
+    """All a card's rendering depends on, apart from where in its file it sits."""
+    return (card.markup, card.front, card.back, card.context, card.back_line - card.line)
+
+
+def _reusable(previous: FileOutcome | None) -> dict[tuple[object, ...], tuple[int, RenderedCard]]:
+    if previous is None:
+        return {}
+    pairs = zip(previous.cards, previous.rendered, strict=True)
+    return {_signature(card): (card.line, html) for card, html in pairs if not html.media}
+
+
+def _reuse(card: Card, reusable: dict[tuple[object, ...], tuple[int, RenderedCard]]) -> RenderedCard | None:
+    """The earlier rendering of an unchanged card, its diagnostics moved to the card's new line."""
+    found = reusable.get(_signature(card))
+    if found is None:
+        return None
+    line, html = found
+    moved = tuple(replace(d, line=d.line + card.line - line) for d in html.diagnostics)
+    return replace(html, diagnostics=moved)
 
 
 def process_all(
@@ -98,15 +123,15 @@ def process_all(
     report = progress or (lambda done: None)
     pool = _LazyPool(workers)
     pending: deque[_Entry] = deque()
-    fresh: list[tuple[str, bytes]] = []
+    fresh: list[tuple[str, str, str, bytes]] = []
     done = 0
 
     def finish(entry: _Entry) -> FileOutcome:
         nonlocal done
         outcome = entry.work.result() if isinstance(entry.work, Future) else entry.work
         if cache and entry.computed and not any(html.media for html in outcome.rendered):
-            fresh.append((entry.key, _encode(outcome)))
-            if sum(len(value) for _, value in fresh) > CACHE_BATCH_BYTES:
+            fresh.append((entry.key, entry.path, entry.root, _encode(outcome)))
+            if sum(len(item[-1]) for item in fresh) > CACHE_BATCH_BYTES:
                 cache.put_many(fresh)
                 fresh.clear()
         done += entry.size
@@ -117,8 +142,10 @@ def process_all(
         for job in jobs:
             key = job.key() if cache else ""
             cached = _decode(cache.get(key)) if cache else None
+            if cache and cached is None:
+                job = replace(job, previous=_decode(cache.latest(job.path, str(job.root))))
             work = cached if cached is not None else pool.run(job)
-            pending.append(_Entry(key, len(job.text), work, computed=cached is None))
+            pending.append(_Entry(key, job.path, str(job.root), len(job.text), work, cached is None))
             # Hand over what is ready; read no further ahead than keeps the workers busy.
             while pending and (
                 not _running(pending[0].work) or len(pending) > IN_FLIGHT_PER_WORKER * workers
@@ -137,6 +164,8 @@ class _Entry:
     """A job in flight: its cache key, its size, its outcome (or future one), whether computed."""
 
     key: str
+    path: str
+    root: str
     size: int
     work: FileOutcome | Future[FileOutcome]
     computed: bool
@@ -193,7 +222,10 @@ def _card_fields(card: Card) -> dict[str, Any]:
 def _encode(outcome: FileOutcome) -> bytes:
     data = {
         "cards": [_card_fields(card) for card in outcome.cards],
-        "rendered": [[r.front_html, r.back_html, r.context_html] for r in outcome.rendered],
+        "rendered": [
+            [r.front_html, r.back_html, r.context_html, [asdict(d) for d in r.diagnostics]]
+            for r in outcome.rendered
+        ],
         "diagnostics": [asdict(d) for d in outcome.diagnostics],
         "title": outcome.title,
         "skipped": outcome.skipped,
@@ -210,7 +242,10 @@ def _decode(value: bytes | None) -> FileOutcome | None:
         cards = [
             Card(**{**c, "context": tuple(c["context"]), "tags": tuple(c["tags"])}) for c in data["cards"]
         ]
-        rendered = [RenderedCard(front, back, context) for front, back, context in data["rendered"]]
+        rendered = [
+            RenderedCard(front, back, context, (), tuple(Diagnostic(**d) for d in diagnostics))
+            for front, back, context, diagnostics in data["rendered"]
+        ]
         diagnostics = [Diagnostic(**d) for d in data["diagnostics"]]
         if len(rendered) != len(cards):
             return None

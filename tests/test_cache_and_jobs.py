@@ -72,9 +72,7 @@ def test_damaged_cache_entries_are_ignored(tmp_path: Path, monkeypatch: pytest.M
     assert _build("--cache-dir", str(cache)) == clean
 
 
-def test_warm_build_reuses_unchanged_files_and_redoes_edited_ones(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_warm_build_reuses_unchanged_files_and_cards(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     notes = _notes(tmp_path / "notes")
     cache = tmp_path / "cache"
@@ -83,18 +81,34 @@ def test_warm_build_reuses_unchanged_files_and_redoes_edited_ones(
     with sqlite3.connect(db_path) as db:
         rows = db.execute("SELECT key, value FROM outcome").fetchall()
         for key, value in rows:  # a valid entry is used as it is: mark every cached front
-            marked = bytes(value).replace(b"What is rule", b"CACHED rule")
+            marked = bytes(value).replace(b"<p>What is rule", b"<p>CACHED rule")
             db.execute(
                 "UPDATE outcome SET value = ?, sum = ? WHERE key = ?",
                 (marked, hashlib.sha256(marked).hexdigest(), key),
             )
     edited = notes / "notes1.md"
-    edited.write_text(edited.read_text("utf-8").replace("It says", "It now says"), "utf-8")
+    text = edited.read_text("utf-8")
+    # One card changes; the lines of every card after it move down by one.
+    edited.write_text(text.replace("It says $x_4^2", "It now\nsays $x_4^2", 1), "utf-8")
     result = run("list", "notes", "--json", "--cache-dir", str(cache))
-    fronts: dict[str, set[bool]] = {}
-    for card in json.loads(result.stdout):
-        fronts.setdefault(card["source"], set()).add(card["front_html"].startswith("<p>CACHED"))
-    assert fronts["notes/notes0.md"] == {True} and fronts["notes/notes2.md"] == {True}
-    assert fronts["notes/notes1.md"] == {False}
-    with sqlite3.connect(db_path) as db:
-        assert db.execute("SELECT count(*) FROM outcome").fetchone() == (5,)
+    cards = json.loads(result.stdout)
+    fresh = {(c["source"], c["front"]) for c in cards if c["front_html"].startswith("<p>What is rule")}
+    assert fresh == {("notes/notes1.md", "What is rule 4?")}
+    with sqlite3.connect(db_path) as db:  # the edited file's old entry was replaced, not kept
+        assert db.execute("SELECT count(*) FROM outcome").fetchone() == (4,)
+
+
+def test_reused_cards_are_exact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    notes = _notes(tmp_path / "notes")
+    edited = notes / "notes2.md"
+    with edited.open("a", encoding="utf-8") as handle:
+        handle.write("\n## Where is the picture?\n\nHere: <img src='missing.png'> <b onclick='x()'>b</b>\n")
+    cache = str(tmp_path / "cache")
+    _build("--cache-dir", cache)
+    edited.write_text(edited.read_text("utf-8").replace("It says", "It\n\nsays", 7), "utf-8")
+    assert _build("--cache-dir", cache) == _build("--no-cache")
+    warm = run("check", "notes", "--cache-dir", cache).stdout
+    cold = run("check", "notes", "--no-cache").stdout
+    assert warm == cold
+    assert "missing-image" in warm and "unsafe-html" in warm
