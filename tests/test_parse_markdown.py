@@ -845,3 +845,8 @@ def test_back_keeps_the_fences_at_its_start_and_end() -> None:
     card = parse(text, "n.md").cards[0]
     assert card.back == "```\nerror = (goal - prediction) **2\n```"
     assert card.back_line == 5
+
+
+def test_heading_that_is_only_a_marker_keeps_it_as_the_front() -> None:
+    result = parse("# **Q:** \nQ: \n\n#\nbody\n", "n.md")
+    assert [(c.front, c.back) for c in result.cards] == [("**Q:**", "Q: \n\n#\nbody")]

@@ -295,7 +295,7 @@ class _Parser:
         if h.in_item:  # "1. ### Question" then an indented answer: the answer is the item's content
             back = _dedent(back)
         return Card(
-            front=mt.front_of(h.text, self.bare_numbers),
+            front=mt.front_of(h.text, self.bare_numbers) or h.text.strip(),  # "# **Q:**" stays as written
             back=back,
             line=h.line + 1,
             end_line=max(end, h.end),
