@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +11,13 @@ import pytest
 from anki.collection import Collection
 from anki.import_export_pb2 import ImportAnkiPackageOptions, ImportAnkiPackageRequest
 from click.testing import CliRunner, Result
+from hypothesis import settings
+
+# Property tests explore the same examples on every run, so CI never fails on a new random draw;
+# HYPOTHESIS_PROFILE=explore draws new examples (run it locally to look for bugs).
+settings.register_profile("ci", derandomize=True, database=None)
+settings.register_profile("explore")
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
