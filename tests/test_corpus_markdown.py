@@ -8,12 +8,10 @@ recall and precision >= 0.95, micro-averaged and compared exactly as the key's
 
 from __future__ import annotations
 
-import difflib
-import json
-import re
 from pathlib import Path
 
 import pytest
+from answer_key import labelled, matched, normalise
 from conftest import CORPUS
 
 from ankigen.model import ParseResult
@@ -40,32 +38,6 @@ def variants() -> set[str]:
     return names
 
 
-def normalise(front: str) -> str:
-    """The answer key's normalisation of a front (see sample_truth.json)."""
-    text = re.sub(r"<[^>]*>", "", front)
-    text = re.sub(r"\]\([^)]*\)", "]", text)
-    text = re.sub(r"[*`_\\#>\[\]]", "", text).casefold()
-    text = re.sub(r"^\s*(?:q\s*\d*\s*[.:)]|\d+\s*[.)])\s*", "", text)
-    return " ".join(text.split()).rstrip(".:?").strip()
-
-
-def matched(expected: list[str], produced: list[str]) -> int:
-    """How many expected fronts match a distinct produced front (equal, or ratio >= 0.9)."""
-    wanted = [normalise(f) for f in expected]
-    got = [normalise(f) for f in produced]
-    used: set[int] = set()
-    count = 0
-    for exp in wanted:
-        for k, candidate in enumerate(got):
-            if k in used:
-                continue
-            if candidate == exp or difflib.SequenceMatcher(None, candidate, exp).ratio() >= 0.9:
-                used.add(k)
-                count += 1
-                break
-    return count
-
-
 def test_corpus_is_present() -> None:
     assert len(FILES) == 36
 
@@ -85,18 +57,17 @@ def test_every_corpus_file_parses_without_errors(path: Path) -> None:
 
 
 def test_fronts_match_the_answer_key() -> None:
-    key = json.loads((CORPUS / "sample_truth.json").read_text(encoding="utf-8"))["files"]
-    labelled = {name: entry["fronts"] for name, entry in key.items() if name.startswith("markdown/")}
-    assert labelled, "the answer key labels some Markdown files"
+    files = labelled("markdown/")
+    assert files, "the answer key labels some Markdown files"
     hits = expected = produced = 0
-    for name, fronts in sorted(labelled.items()):
+    for name, fronts in sorted(files.items()):
         result = parse_file(CORPUS / name)
         got = [c.front for c in result.cards]
         n = matched(fronts, got)
         print(f"{name}: {n}/{len(fronts)} expected matched, {len(got)} produced")
         hits, expected, produced = hits + n, expected + len(fronts), produced + len(got)
     recall, precision = hits / expected, hits / produced
-    print(f"markdown fronts: recall {recall:.3f}, precision {precision:.3f} over {len(labelled)} files")
+    print(f"markdown fronts: recall {recall:.3f}, precision {precision:.3f} over {len(files)} files")
     assert recall >= 0.95
     assert precision >= 0.95
 

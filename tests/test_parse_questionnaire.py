@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import difflib
-import json
 import re
-from pathlib import Path
 
 import pytest
+from answer_key import expected_fronts, truth_scores
+from conftest import CORPUS, REPO
 
 from ankigen.model import ParseResult
 from ankigen.parsers.questionnaire import parse
 
-REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO.parent / "shared" / "corpus"
 CHAPTERS = sorted((CORPUS / "questionnaire").glob("symeneses__*"))
 QUESTION = re.compile(r"^ *-{2,} *\n(?: *\n)* *\d+\. .*\n(?:(?! *-{2,} *$) *\S.*\n)* *-{2,} *$", re.M)
 
@@ -233,36 +230,9 @@ def test_all_symeneses_chapters_parse_to_one_card_or_warning_per_question() -> N
         assert {d.rule for d in result.diagnostics} <= {"na-answer"}, path.name
 
 
-def _normalise(front: str) -> str:
-    """sample_truth.json's rule: tags, link targets, markup characters, numbering, spacing."""
-    s = re.sub(r"<[^>]*>", "", front)
-    s = re.sub(r"\]\([^)]*\)", "]", s)
-    s = re.sub(r"[*`_\\#>\[\]]", "", s).casefold()
-    s = re.sub(r"^\s*(?:q\d*[.:)]|\d+[.)])\s*", "", s)
-    s = " ".join(s.split())
-    return s.rstrip(".:? ")
-
-
-def truth_scores(expected: list[str], produced: list[str]) -> tuple[float, float]:
-    """Recall and precision of ``produced`` fronts against the answer key (one-to-one matching)."""
-    left = [_normalise(front) for front in produced]
-    matched = 0
-    for want in map(_normalise, expected):
-        hit = next((i for i, got in enumerate(left) if got == want), None)
-        if hit is None:
-            hit = next(
-                (i for i, got in enumerate(left) if difflib.SequenceMatcher(None, want, got).ratio() >= 0.9),
-                None,
-            )
-        if hit is not None:
-            matched += 1
-            del left[hit]
-    return matched / len(expected), matched / max(len(produced), 1)
-
-
 def test_chapter_15_matches_the_answer_key() -> None:
     key = "questionnaire/symeneses__dlfc-fastai-pytorch__questionnaires__chapter_15.md"
-    expected = json.loads((CORPUS / "sample_truth.json").read_text(encoding="utf-8"))["files"][key]["fronts"]
+    expected = expected_fronts(key)
     result = parse((CORPUS / key).read_text(encoding="utf-8"), key)
     recall, precision = truth_scores(expected, [card.front for card in result.cards])
     assert recall >= 0.95 and precision >= 0.95, (recall, precision)
