@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ankigen.model import Card, Diagnostic, ParseResult
+from ankigen.parsers.md_text import atx_heading
 
 _TAB = 8
 _SNIPPET = 80
@@ -135,25 +136,6 @@ def _width(text: str, col: int = 0) -> int:
     for ch in text:
         col += _TAB - col % _TAB if ch == "\t" else 1
     return col
-
-
-def _heading(rest: str) -> tuple[int, str] | None:
-    """Return ``(level, title)`` when ``rest`` is a Markdown ATX heading."""
-    i, col = _indent(rest)
-    if col > 3:
-        return None
-    n = len(rest)
-    j = i
-    while j < n and rest[j] == "#" and j - i < 7:
-        j += 1
-    level = j - i
-    if not 1 <= level <= 6 or (j < n and rest[j] not in " \t"):
-        return None
-    title = rest[j:].strip()
-    bare = title.rstrip("#")
-    if bare != title and (not bare or bare[-1] in " \t"):
-        title = bare.strip()
-    return level, title
 
 
 def _snippet(text: str) -> str:
@@ -310,7 +292,7 @@ class _Parser:
             return False
         if card.quoted and not quoted:
             return True
-        if _heading(rest) is not None:
+        if atx_heading(rest) is not None:
             return True
         col = _indent(rest)[1]
         all_prefixed = card.hanging is None and card.a_markers >= 2
@@ -328,7 +310,7 @@ class _Parser:
         if _is_blank(rest):
             self.flush_paragraph()
             return
-        heading = _heading(rest)
+        heading = atx_heading(rest)
         if heading is not None:
             self.flush_paragraph()
             level, title = heading

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ankigen.model import Card, Diagnostic, ParseResult
+from ankigen.parsers.md_text import atx_heading
 
 _SNIPPET = 80
 _MAX_NUMBER_DIGITS = 9
@@ -41,23 +42,6 @@ def _numbered(line: str) -> str | None:
         return None
     text = s[j + 1 :].strip()
     return text or None
-
-
-def _heading(line: str) -> tuple[int, str] | None:
-    """Return ``(level, title)`` when ``line`` is a Markdown ATX heading."""
-    s = line.lstrip(" ")
-    if len(line) - len(s) > 3:
-        return None
-    level = 0
-    while level < len(s) and level < 7 and s[level] == "#":
-        level += 1
-    if not 1 <= level <= 6 or (level < len(s) and s[level] not in " \t"):
-        return None
-    title = s[level:].strip()
-    bare = title.rstrip("#")
-    if bare != title and (not bare or bare[-1] in " \t"):
-        title = bare.strip()
-    return level, title
 
 
 @dataclass(frozen=True)
@@ -191,7 +175,7 @@ class _Parser:
                 self.flush(paragraph)
                 i = self.card(*found)
                 continue
-            heading = _heading(line)
+            heading = atx_heading(line)
             if heading is not None:
                 self.flush(paragraph)
                 if i == first_content and self.result.title is None:
@@ -250,7 +234,7 @@ class _Parser:
                 elif fence.char == "'":
                     max_ticks = max(max_ticks, _leading_backticks(line))
             else:
-                heading = _heading(line)
+                heading = atx_heading(line)
                 if heading is not None and self.heading_ends_answer(i, heading[0]):
                     break
                 opened = _fence_open(line)
