@@ -18,7 +18,7 @@ from ankigen.cache import default_cache_dir
 from ankigen.config import FORMAT_CHOICES, Config, ConfigError, find_config, load_config
 from ankigen.model import Diagnostic
 from ankigen.pipeline import default_workers
-from ankigen.report import format_diagnostics, summarize
+from ankigen.report import OUTPUTS, Output, format_diagnostics, summarize
 from ankigen.sources import display_path
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -223,13 +223,13 @@ def list_command(notes: Selection, as_json: bool) -> None:
 @click.option(
     "--output",
     "output_format",
-    type=click.Choice(["text", "json", "github"]),
+    type=click.Choice(OUTPUTS),
     default="text",
     show_default=True,
     help="How to report diagnostics.",
 )
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
-def check_command(notes: Selection, output_format: str, strict: bool) -> None:
+def check_command(notes: Selection, output_format: Output, strict: bool) -> None:
     """Report problems in the notes as `path:line: severity: message [rule]`.
 
     \b
@@ -239,7 +239,7 @@ def check_command(notes: Selection, output_format: str, strict: bool) -> None:
     """
     collected = notes.collect()
     diagnostics = collected.all_diagnostics()
-    report = format_diagnostics(diagnostics, output_format)  # type: ignore[arg-type]
+    report = format_diagnostics(diagnostics, output_format)
     if report:
         click.echo(report)
     if output_format == "text":

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ankigen import lint
 from ankigen.cache import OutcomeCache, renderer_fingerprint
@@ -76,7 +76,7 @@ def process_file(job: FileJob) -> FileOutcome:
         _renderer = Renderer()
     fmt = detect_format(job.text) if job.note_format == "auto" else job.note_format
     result = PARSERS[fmt](job.text, job.path)
-    cards = [_with_key(card) for card in result.cards]
+    cards = [replace(card, key=question_key(card.front)) for card in result.cards]
     diagnostics = result.diagnostics + lint.lint_cards(cards)
     reusable = _reusable(job.previous)
     rendered = [_reuse(card, reusable) or _renderer.render(card, job.root) for card in cards]
@@ -211,17 +211,9 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-def _with_key(card: Card) -> Card:
-    return Card(**{**_card_fields(card), "key": question_key(card.front)})
-
-
-def _card_fields(card: Card) -> dict[str, Any]:
-    return {name: getattr(card, name) for name in Card.__dataclass_fields__}
-
-
 def _encode(outcome: FileOutcome) -> bytes:
     data = {
-        "cards": [_card_fields(card) for card in outcome.cards],
+        "cards": [asdict(card) for card in outcome.cards],
         "rendered": [
             [r.front_html, r.back_html, r.context_html, [asdict(d) for d in r.diagnostics]]
             for r in outcome.rendered
