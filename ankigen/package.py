@@ -174,30 +174,6 @@ class DeckWriter:
         self.db_path.unlink(missing_ok=True)
 
 
-def write_apkg(
-    path: Path,
-    deck_name: str,
-    notes: Iterable[NoteFields],
-    media: Iterable[tuple[str, Path]],
-    mtime: int,
-    css: str,
-) -> int:
-    """Write one deck to ``path`` atomically and deterministically; return the note count.
-
-    The zip has fixed entry dates and sorted media, so identical inputs give byte-identical
-    files. ``path`` is replaced only once the new file is complete.
-    """
-    writer = DeckWriter(path.parent, deck_name, css)
-    try:
-        for fields in notes:
-            writer.add(fields)
-        writer.media.update(media)
-        writer.finish(path, mtime)
-    finally:
-        writer.discard()
-    return writer.count
-
-
 def _write_zip(zip_path: Path, db_path: Path, media: list[tuple[str, Path]], mtime: int) -> None:
     date_time = time.gmtime(max(mtime, 315532800))[:6]
     index = {str(i): name for i, (name, _) in enumerate(media)}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -62,6 +63,20 @@ def test_mtime_rule(tmp_path: Path) -> None:
     assert package.deck_mtime([old], "5") == package.RELEASE_EPOCH
 
 
+def _write(
+    path: Path, notes: Iterable[NoteFields], media: list[tuple[str, Path]], mtime: int, css: str = ""
+) -> None:
+    """Write a deck the way build does: stream the notes in, finish, and discard on any failure."""
+    writer = package.DeckWriter(path.parent, "D", css)
+    try:
+        for note in notes:
+            writer.add(note)
+        writer.media.update(media)
+        writer.finish(path, mtime)
+    finally:
+        writer.discard()
+
+
 def test_apkg_is_deterministic_deflated_and_imports(tmp_path: Path, collection: Collection) -> None:
     out = tmp_path / "out"
     out.mkdir()
@@ -70,8 +85,8 @@ def test_apkg_is_deterministic_deflated_and_imports(tmp_path: Path, collection: 
     a, b = out / "a.apkg", out / "b.apkg"
     media = [("ff.png", image), ("aa.png", image)]
     notes = _notes('<img src="aa.png"><img src="ff.png">')
-    package.write_apkg(a, "D", notes, media, package.RELEASE_EPOCH, ".card{}")
-    package.write_apkg(b, "D", notes, list(reversed(media)), package.RELEASE_EPOCH, ".card{}")
+    _write(a, notes, media, package.RELEASE_EPOCH, ".card{}")
+    _write(b, notes, list(reversed(media)), package.RELEASE_EPOCH, ".card{}")
     assert a.read_bytes() == b.read_bytes()
     with zipfile.ZipFile(a) as archive:
         infos = archive.infolist()
@@ -89,7 +104,7 @@ def test_apkg_is_deterministic_deflated_and_imports(tmp_path: Path, collection: 
 
 def test_failed_write_keeps_the_old_deck_and_leaves_no_temp_file(tmp_path: Path) -> None:
     target = tmp_path / "deck.apkg"
-    package.write_apkg(target, "D", _notes(), [], package.RELEASE_EPOCH, "")
+    _write(target, _notes(), [], package.RELEASE_EPOCH)
     good = target.read_bytes()
 
     def broken_notes():  # type: ignore[no-untyped-def]
@@ -97,6 +112,6 @@ def test_failed_write_keeps_the_old_deck_and_leaves_no_temp_file(tmp_path: Path)
         raise OSError(28, "No space left on device")
 
     with pytest.raises(OSError):
-        package.write_apkg(target, "D", broken_notes(), [], package.RELEASE_EPOCH + 1, "")
+        _write(target, broken_notes(), [], package.RELEASE_EPOCH + 1)
     assert target.read_bytes() == good
     assert [p.name for p in tmp_path.iterdir()] == ["deck.apkg"]
