@@ -20,6 +20,7 @@ from ankigen import render_pygments  # noqa: F401 (caches Pygments lexers and st
 from ankigen.model import Card, Diagnostic, MediaFile, RenderedCard
 from ankigen.package import NOTE_CSS  # noqa: F401 (re-exported: the CSS the rendered HTML is styled by)
 from ankigen.render_html import UNSAFE_HTML, make_cleaner, resolve_image
+from ankigen.render_inline import InlineTriggersExtension
 from ankigen.render_lists import ListsExtension
 from ankigen.render_math import MathStash, protect_markdown, split_plain_math
 from ankigen.render_tables import convert_tab_tables
@@ -38,6 +39,7 @@ def _markdown() -> markdown.Markdown:
             "pymdownx.saneheaders",
             "mdx_truly_sane_lists",
             ListsExtension(),
+            InlineTriggersExtension(),
         ],
         extension_configs={
             "pymdownx.highlight": {"use_pygments": True, "css_class": "highlight", "guess_lang": False},
