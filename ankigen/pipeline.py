@@ -221,16 +221,20 @@ def _encode(outcome: FileOutcome) -> bytes:
         "diagnostics": [asdict(d) for d in outcome.diagnostics],
         "title": outcome.title,
         "skipped": outcome.skipped,
+        "renderer": renderer_fingerprint(),
     }
     return json.dumps(data, ensure_ascii=False).encode("utf-8")
 
 
 def _decode(value: bytes | None) -> FileOutcome | None:
-    """A cached outcome, or None when there is none or it does not decode as one."""
+    """A cached outcome, or None when there is none, it does not decode as one, or another
+    renderer (an older ankigen or library version) made it: its HTML may not be reused."""
     if value is None:
         return None
     try:
         data = json.loads(value)
+        if data["renderer"] != renderer_fingerprint():
+            return None
         cards = [
             Card(**{**c, "context": tuple(c["context"]), "tags": tuple(c["tags"])}) for c in data["cards"]
         ]

@@ -11,6 +11,7 @@ import pytest
 from anki.collection import Collection
 from conftest import import_apkg, run
 
+from ankigen import pipeline
 from ankigen.pipeline import PARALLEL_MIN_CHARS
 
 CARDS = 1200  # spread over three files, well above PARALLEL_MIN_CHARS of text
@@ -112,3 +113,24 @@ def test_reused_cards_are_exact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     cold = run("check", "notes", "--no-cache").stdout
     assert warm == cold
     assert "missing-image" in warm and "unsafe-html" in warm
+
+
+def test_a_new_renderer_renders_every_card_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    _notes(tmp_path / "notes")
+    cache = tmp_path / "cache"
+    _build("--cache-dir", str(cache))
+    with sqlite3.connect(cache / "cache.sqlite3") as db:
+        for key, value in db.execute("SELECT key, value FROM outcome").fetchall():  # mark every cached front
+            marked = bytes(value).replace(b"<p>What is rule", b"<p>CACHED rule")
+            db.execute(
+                "UPDATE outcome SET value = ?, sum = ? WHERE key = ?",
+                (marked, hashlib.sha256(marked).hexdigest(), key),
+            )
+    # An upgraded ankigen (or library) renders differently: nothing rendered before may be reused.
+    monkeypatch.setattr(pipeline, "renderer_fingerprint", lambda: "another renderer")
+    cards = json.loads(run("list", "notes", "--json", "--cache-dir", str(cache)).stdout)
+    assert len(cards) == CARDS + 1
+    assert not [c for c in cards if "CACHED" in c["front_html"]]
+    with sqlite3.connect(cache / "cache.sqlite3") as db:  # the old renderer's entries were replaced
+        assert db.execute("SELECT count(*) FROM outcome").fetchone() == (4,)
