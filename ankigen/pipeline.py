@@ -67,19 +67,25 @@ class FileOutcome:
 _renderer: Renderer | None = None  # this process's, made on first use
 
 
-def process_file(job: FileJob) -> FileOutcome:
-    """Parse, lint and render one source with this process's reusable renderer."""
+def _this_process_renderer() -> Renderer:
+    """This process's renderer, made (and the renderer imported) on first use."""
     global _renderer
     if _renderer is None:
         from ankigen.render import Renderer  # imported only when something is rendered
 
         _renderer = Renderer()
+    return _renderer
+
+
+def process_file(job: FileJob) -> FileOutcome:
+    """Parse, lint and render one source with this process's reusable renderer."""
+    renderer = _this_process_renderer()
     fmt = detect_format(job.text) if job.note_format == "auto" else job.note_format
     result = PARSERS[fmt](job.text, job.path)
     cards = [replace(card, key=question_key(card.front)) for card in result.cards]
     diagnostics = result.diagnostics + lint.lint_cards(cards)
     reusable = _reusable(job.previous)
-    rendered = [_reuse(card, reusable) or _renderer.render(card, job.root) for card in cards]
+    rendered = [_reuse(card, reusable) or renderer.render(card, job.root) for card in cards]
     for html in rendered:
         diagnostics.extend(html.diagnostics)
     return FileOutcome(cards, rendered, diagnostics, result.title, result.skipped)
@@ -176,7 +182,7 @@ def _running(work: FileOutcome | Future[FileOutcome]) -> bool:
 
 
 class _LazyPool:
-    """Runs jobs in this process until enough text was seen to be worth starting workers."""
+    """Runs jobs in this process until there is enough new text to be worth starting workers."""
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
@@ -186,9 +192,11 @@ class _LazyPool:
     def run(self, job: FileJob) -> FileOutcome | Future[FileOutcome]:
         """The outcome of ``job`` now, or a future of it from a worker process."""
         if self.executor is None:
+            # An edited file reuses most of its earlier outcome: cheap, and a warm rebuild's usual case.
+            self.seen += 0 if job.previous else len(job.text)
             if self.workers <= 1 or self.seen < PARALLEL_MIN_CHARS:
-                self.seen += len(job.text)  # so a single file (a warm rebuild) never starts workers
                 return process_file(job)
+            _this_process_renderer()  # made once here, so forked workers start with it
             self.executor = ProcessPoolExecutor(self.workers, initializer=_leave_interrupts_to_parent)
         return self.executor.submit(process_file, job)
 
