@@ -14,7 +14,7 @@ import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -220,13 +220,14 @@ def default_workers() -> int:
 
 
 def _encode(outcome: FileOutcome) -> bytes:
+    # vars() of these flat dataclasses is their fields (tuples become lists): asdict() would copy deeply.
     data = {
-        "cards": [asdict(card) for card in outcome.cards],
+        "cards": [vars(card) for card in outcome.cards],
         "rendered": [
-            [r.front_html, r.back_html, r.context_html, [asdict(d) for d in r.diagnostics]]
+            [r.front_html, r.back_html, r.context_html, [vars(d) for d in r.diagnostics]]
             for r in outcome.rendered
         ],
-        "diagnostics": [asdict(d) for d in outcome.diagnostics],
+        "diagnostics": [vars(d) for d in outcome.diagnostics],
         "title": outcome.title,
         "skipped": outcome.skipped,
         "renderer": renderer_fingerprint(),
