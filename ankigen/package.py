@@ -174,16 +174,24 @@ class DeckWriter:
         self.db_path.unlink(missing_ok=True)
 
 
+ZIP_LEVEL = 1
+"""zlib level of the deck's deflated members."""
+
+
 def _write_zip(zip_path: Path, db_path: Path, media: list[tuple[str, Path]], mtime: int) -> None:
     date_time = time.gmtime(max(mtime, 315532800))[:6]
     index = {str(i): name for i, (name, _) in enumerate(media)}
     entries: list[tuple[str, Path | bytes]] = [("collection.anki2", db_path)]
     entries.append(("media", json.dumps(index, sort_keys=True).encode("utf-8")))
     entries.extend((str(i), source) for i, (_, source) in enumerate(media))
-    with zipfile.ZipFile(zip_path, "w") as archive:  # deflate at zlib's default level 6
+    # zlib level 1: half the time of the default level 6 for a deck about 1.35x its size
+    # (still about 8x smaller than a stored deck); the zip is written after the last card, so its
+    # time is all added to the build's.
+    with zipfile.ZipFile(zip_path, "w") as archive:
         for name, content in entries:
             info = zipfile.ZipInfo(name, date_time=date_time)
             info.compress_type = zipfile.ZIP_DEFLATED
+            info._compresslevel = ZIP_LEVEL  # type: ignore[attr-defined]  # open() reads the level here
             info.create_system = 3
             info.external_attr = 0o644 << 16
             if isinstance(content, bytes):

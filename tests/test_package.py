@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import zipfile
+import zlib
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -93,6 +94,9 @@ def test_apkg_is_deterministic_deflated_and_imports(tmp_path: Path, collection: 
         assert [i.filename for i in infos] == ["collection.anki2", "media", "0", "1"]
         assert all(i.compress_type == zipfile.ZIP_DEFLATED for i in infos)
         assert archive.read("media") == b'{"0": "aa.png", "1": "ff.png"}'
+        stored, data = infos[0].compress_size, archive.read("collection.anki2")
+    assert stored == len(zlib.compress(data, package.ZIP_LEVEL, wbits=-15))  # deflated at ZIP_LEVEL
+    assert stored != len(zlib.compress(data, 6, wbits=-15))
     assert sorted(p.name for p in out.iterdir()) == ["a.apkg", "b.apkg", "img.png"]
     log = import_apkg(collection, a)
     assert len(log.new) == 2  # type: ignore[attr-defined]
