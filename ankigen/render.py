@@ -3,14 +3,16 @@
 Build one :class:`Renderer` and reuse it: it holds the Markdown converter (``reset()`` between
 fields) and the HTML sanitiser. Pipeline for a Markdown field: stash math and keep arithmetic
 ``*`` literal (:mod:`ankigen.render_math`), turn tab-separated tables into pipe tables
-(:mod:`ankigen.render_tables`), convert with Python-Markdown, sanitise with nh3 while rewriting
-local image sources to packaged media, then put the math back.
+(:mod:`ankigen.render_tables`), convert with Python-Markdown (fenced code highlighted into the
+same stash, :mod:`ankigen.render_code`), sanitise with nh3 while rewriting local image sources to
+packaged media, then put the math and code back.
 """
 
 from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +21,7 @@ import markdown
 from ankigen import render_pygments  # noqa: F401 (caches Pygments lexers and style tables)
 from ankigen.model import Card, Diagnostic, MediaFile, RenderedCard
 from ankigen.package import NOTE_CSS  # noqa: F401 (re-exported: the CSS the rendered HTML is styled by)
+from ankigen.render_code import fence_format
 from ankigen.render_html import UNSAFE_HTML, make_cleaner, resolve_image
 from ankigen.render_inline import InlineTriggersExtension
 from ankigen.render_lists import ListsExtension
@@ -29,7 +32,8 @@ _PLAIN_SENTENCE = re.compile(r"[^\W\d_](?:[^\W_]|[ ,.?'\"():;/=%+-])*(?<! )")
 """One line of words and plain punctuation, no Markdown syntax: its HTML is ``<p>text</p>``."""
 
 
-def _markdown() -> markdown.Markdown:
+def _markdown(fence: Callable[..., str]) -> markdown.Markdown:
+    """The converter: ``fence`` formats every fenced code block."""
     return markdown.Markdown(
         extensions=[
             "tables",
@@ -42,6 +46,7 @@ def _markdown() -> markdown.Markdown:
             InlineTriggersExtension(),
         ],
         extension_configs={
+            "pymdownx.superfences": {"custom_fences": [{"name": "*", "class": "highlight", "format": fence}]},
             "pymdownx.highlight": {"use_pygments": True, "css_class": "highlight", "guess_lang": False},
             "mdx_truly_sane_lists": {"nested_indent": 2, "truly_sane": False},
         },
@@ -93,7 +98,8 @@ class Renderer:
     """Renders cards; construct once and reuse (it keeps one Markdown converter and sanitiser)."""
 
     def __init__(self) -> None:
-        self._md = _markdown()
+        self._stash = MathStash()  # the field being converted's: fenced code goes in it
+        self._md = _markdown(fence_format(lambda html: self._stash.keep(html)))
         self._state: _CardState | None = None
         self._cleaner = make_cleaner(self._filter_attribute)
         self._titles: dict[str, str] = {}  # context titles repeat across a section's cards
@@ -128,7 +134,7 @@ class Renderer:
 
     def convert(self, text: str, state: _CardState) -> str:
         """Markdown → sanitised HTML with the author's math intact."""
-        stash = MathStash()
+        stash = self._stash = MathStash()
         source = convert_tab_tables(protect_markdown(text, stash))
         self._md.reset()
         converted = self._md.convert(source)

@@ -52,7 +52,7 @@ _LIST_ITEM = re.compile(r"^[ \t]*(?:[*+-]|\d+[.)])[ \t]+")
 
 @dataclass
 class MathStash:
-    """Math found in one field: ``items[n]`` is the HTML for token ``n``."""
+    """Math (and highlighted code) found in one field: ``items[n]`` is the HTML for token ``n``."""
 
     items: list[str] = field(default_factory=list)
 
@@ -60,6 +60,11 @@ class MathStash:
         """Store TeX (raw, unescaped) and return its placeholder token."""
         escaped = html.escape(tex, quote=False)
         self.items.append(f"\\[{escaped}\\]" if display else f"\\({escaped}\\)")
+        return _TOKEN.format(len(self.items) - 1)
+
+    def keep(self, fragment: str) -> str:
+        """Store finished HTML (restored as it is, never sanitised) and return its placeholder token."""
+        self.items.append(fragment)
         return _TOKEN.format(len(self.items) - 1)
 
     def restore(self, text: str) -> str:

@@ -25,6 +25,7 @@ from ankigen.render import (
     _CardState,
     render_card,
 )
+from ankigen.render_code import highlight
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "render"
 
@@ -292,6 +293,27 @@ def test_code_showing_html_is_not_unsafe() -> None:
     card = render('```html\n<script>x()</script>\n```\n\n`onclick="f()"`')
     assert card.diagnostics == ()
     assert '<span class="p">&lt;</span><span class="nt">script</span>' in card.back_html
+
+
+def test_fence_options_and_attributes_never_reach_the_html() -> None:
+    # Fenced code skips the sanitiser (render_code): nothing the author writes may become markup.
+    html = back('```{.python #x data-x=\'"><img src=x onerror=alert(1)>\' hl_lines="1"}\nx\n```')
+    assert (
+        html == '<div class="highlight"><pre><span></span><code><span class="n">x</span>\n</code></pre></div>'
+    )
+    assert back("```no-such-language\n<b>x</b>\n```") == (
+        '<div class="highlight"><pre><span></span><code>&lt;b&gt;x&lt;/b&gt;\n</code></pre></div>'
+    )
+
+
+@settings(max_examples=200)
+@given(
+    code=st.text(alphabet=st.sampled_from(list("<>&\"'`=/ \n\tabcscript{}$*_\\")), max_size=60),
+    language=st.sampled_from(["python", "html", "js", "bash", "text", "", "unknown-lang"]),
+)
+def test_highlighted_code_is_what_sanitising_it_would_give(code: str, language: str) -> None:
+    html = highlight(code, language)
+    assert Renderer()._cleaner.clean(html) == html
 
 
 # --- fields, context, CSS, reuse -----------------------------------------------------------------
