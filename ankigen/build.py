@@ -42,6 +42,8 @@ class Deck:
     """One deck's cards and everything ankigen has to say about its sources."""
 
     name: str
+    planned: list[Path] = field(default_factory=list)
+    """Sources known before parsing to go into this deck (``--deck`` or the config names it)."""
     files: list[Path] = field(default_factory=list)
     cards: list[BuiltCard] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -144,6 +146,7 @@ def collect(
     stray: list[Diagnostic] = []
     placed: list[tuple[Path, DeckSpec | None, list[Diagnostic]]] = []
     files = source_files(sources, config)
+    planned = _planned_decks(files, config, deck_name)
 
     def jobs() -> Iterator[FileJob]:
         for source in files:
@@ -153,7 +156,7 @@ def collect(
             if text.text is None:
                 if source.explicit:
                     name = _clean_deck_name(deck_name or (spec.name if spec else _stem_name(source.path)))
-                    deck = decks.setdefault(name, Deck(name))
+                    deck = decks.get(name) or decks.setdefault(name, Deck(name, planned.get(name, [])))
                     deck.files.append(source.path)
                     deck.diagnostics.extend(diagnostics)
                 else:
@@ -173,7 +176,7 @@ def collect(
             name = _clean_deck_name(
                 deck_name or (spec.name if spec else None) or outcome.title or _stem_name(path)
             )
-            deck = decks.setdefault(name, Deck(name))
+            deck = decks.get(name) or decks.setdefault(name, Deck(name, planned.get(name, [])))
             deck.files.append(path)
             deck.diagnostics.extend(diagnostics + outcome.diagnostics)
             deck.skipped += outcome.skipped
@@ -191,6 +194,19 @@ def collect(
         if cache:
             cache.close()
     return Collected(list(decks.values()), stray, config.path)
+
+
+def _planned_decks(
+    files: Sequence[SourceFile], config: Config, deck_name: str | None
+) -> dict[str, list[Path]]:
+    """Deck name → the sources that ``--deck`` or the config put in it, known before parsing."""
+    planned: dict[str, list[Path]] = {}
+    for source in files:
+        spec = config.deck_for(source.path)
+        name = deck_name or (spec.name if spec else None)
+        if name:
+            planned.setdefault(_clean_deck_name(name), []).append(source.path)
+    return planned
 
 
 def _size(path: Path) -> int:
@@ -220,7 +236,7 @@ def build(
         if deck.name in failures:
             return
         try:
-            writer = writers.get(deck.name) or _open_writer(writers, output, deck.name)
+            writer = writers.get(deck.name) or _open_writer(writers, output, deck, config.path)
             writer.add(_note_fields(built), ((m.name, m.path) for m in built.html.media))
         except (OSError, sqlite3.Error) as exc:
             failures[deck.name] = _cannot_write(output / f"{package.slug(deck.name)}.apkg", exc)
@@ -238,10 +254,18 @@ def build(
     return collected, results
 
 
-def _open_writer(writers: dict[str, package.DeckWriter], output: Path, name: str) -> package.DeckWriter:
+def _open_writer(
+    writers: dict[str, package.DeckWriter], output: Path, deck: Deck, config_file: Path | None
+) -> package.DeckWriter:
+    """Start writing ``deck``, guessing its mtime from the sources known so far to be in it."""
     output.mkdir(parents=True, exist_ok=True)
-    writer = writers[name] = package.DeckWriter(output, name, package.NOTE_CSS)
+    guess = _deck_mtime(deck.planned or deck.files, config_file)
+    writer = writers[deck.name] = package.DeckWriter(output, deck.name, package.NOTE_CSS, guess)
     return writer
+
+
+def _deck_mtime(files: Sequence[Path], config_file: Path | None) -> int:
+    return package.deck_mtime([*files, *([config_file] if config_file else [])])
 
 
 def _finish(
@@ -260,7 +284,7 @@ def _finish(
     if deck.name in failures:
         return DeckResult(deck, None, failures[deck.name])
     target = output / f"{package.slug(deck.name)}.apkg"
-    mtime = package.deck_mtime([*deck.files, *([config_file] if config_file else [])])
+    mtime = _deck_mtime(deck.files, config_file)
     try:
         if writer is None:  # a deck without cards is still written, empty
             output.mkdir(parents=True, exist_ok=True)

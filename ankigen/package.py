@@ -117,11 +117,12 @@ class DeckWriter:
     """Streams one deck's notes into a temporary collection; ``finish`` stamps, zips and renames it.
 
     Notes are written as they come, so a deck never has to be held in memory. Their ids and
-    modification time depend on the deck's mtime, which is known only once every source of the
-    deck was read: notes are written with ids counted from 0 and stamped in ``finish``.
+    modification time depend on the deck's mtime, which is known for sure only once every source
+    of the deck was read: notes are written stamped with ``mtime``, the caller's best guess, and
+    ``finish`` re-stamps them (rewriting every note) only if the guess was wrong.
     """
 
-    def __init__(self, folder: Path, deck_name: str, css: str) -> None:
+    def __init__(self, folder: Path, deck_name: str, css: str, mtime: int = RELEASE_EPOCH) -> None:
         fd, name = tempfile.mkstemp(dir=folder, prefix=".ankigen-", suffix=".sqlite")
         os.close(fd)
         self.db_path = Path(name)
@@ -130,7 +131,8 @@ class DeckWriter:
         self.deck.add_model(self.model)
         self.media: dict[str, Path] = {}
         self.count = 0
-        self._ids: Iterator[int] = itertools.count(0)
+        self.mtime = mtime
+        self._ids: Iterator[int] = itertools.count(mtime * 1000)
         self._conn = sqlite3.connect(self.db_path)
         self._cursor = self._conn.cursor()
         self._cursor.executescript(APKG_SCHEMA)
@@ -146,18 +148,21 @@ class DeckWriter:
         )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # genanki warns about HTML it does not know
-            note.write_to_db(self._cursor, 0, self.deck.deck_id, self._ids)
+            note.write_to_db(self._cursor, self.mtime, self.deck.deck_id, self._ids)
         self.media.update(media)
         self.count += 1
 
     def finish(self, path: Path, mtime: int) -> None:
         """Stamp the notes with ``mtime`` and replace ``path`` with the finished deck, atomically."""
         try:
-            first_id = mtime * 1000
-            self._cursor.execute("UPDATE notes SET id = id + ?, mod = ?", (first_id, mtime))
-            self._cursor.execute(
-                "UPDATE cards SET id = id + ?, nid = nid + ?, mod = ?", (first_id, first_id, mtime)
-            )
+            if mtime != self.mtime:  # re-stamp; through negative ids, as the old and new ranges may overlap
+                shift = (mtime - self.mtime) * 1000
+                self._cursor.execute("UPDATE notes SET id = -(id + ?), mod = ?", (shift, mtime))
+                self._cursor.execute("UPDATE notes SET id = -id")
+                self._cursor.execute(
+                    "UPDATE cards SET id = -(id + ?), nid = nid + ?, mod = ?", (shift, shift, mtime)
+                )
+                self._cursor.execute("UPDATE cards SET id = -id")
             self.deck.write_to_db(self._cursor, mtime, self._ids)  # the deck and note type
             self._conn.commit()
             self._conn.close()

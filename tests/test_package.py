@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import zipfile
 import zlib
 from collections.abc import Iterable
@@ -65,10 +66,15 @@ def test_mtime_rule(tmp_path: Path) -> None:
 
 
 def _write(
-    path: Path, notes: Iterable[NoteFields], media: list[tuple[str, Path]], mtime: int, css: str = ""
+    path: Path,
+    notes: Iterable[NoteFields],
+    media: list[tuple[str, Path]],
+    mtime: int,
+    css: str = "",
+    guess: int = package.RELEASE_EPOCH,
 ) -> None:
     """Write a deck the way build does: stream the notes in, finish, and discard on any failure."""
-    writer = package.DeckWriter(path.parent, "D", css)
+    writer = package.DeckWriter(path.parent, "D", css, guess)
     try:
         for note in notes:
             writer.add(note)
@@ -119,3 +125,33 @@ def test_failed_write_keeps_the_old_deck_and_leaves_no_temp_file(tmp_path: Path)
         _write(target, broken_notes(), [], package.RELEASE_EPOCH + 1)
     assert target.read_bytes() == good
     assert [p.name for p in tmp_path.iterdir()] == ["deck.apkg"]
+
+
+def _stamps(apkg: Path) -> list[tuple[object, ...]]:
+    with zipfile.ZipFile(apkg) as archive:
+        archive.extract("collection.anki2", apkg.parent / apkg.stem)
+    with sqlite3.connect(apkg.parent / apkg.stem / "collection.anki2") as db:
+        notes = db.execute("SELECT id, guid, mod FROM notes ORDER BY id").fetchall()
+        cards = db.execute("SELECT id, nid, mod FROM cards ORDER BY id").fetchall()
+    return [*notes, *cards]
+
+
+@pytest.mark.parametrize("guess_offset", [0, -1, 1, -86_400])
+def test_notes_are_stamped_with_the_final_mtime_whatever_the_guess(
+    tmp_path: Path, collection: Collection, guess_offset: int
+) -> None:
+    # Notes are written stamped with a guessed mtime; a wrong guess (even one second off, so the
+    # old and new id ranges overlap) is corrected when the deck is finished.
+    mtime = package.RELEASE_EPOCH + 100_000
+    notes = [NoteFields(f"g{i}", f"Q{i}?", "A", "", "n.md:1") for i in range(1500)]
+    _write(tmp_path / "right.apkg", notes, [], mtime, guess=mtime)
+    _write(tmp_path / "guessed.apkg", notes, [], mtime, guess=mtime + guess_offset)
+    stamps = _stamps(tmp_path / "guessed.apkg")
+    assert stamps == _stamps(tmp_path / "right.apkg")
+    assert stamps[0] == (mtime * 1000, "g0", mtime) and stamps[1500] == (
+        mtime * 1000 + 1,
+        mtime * 1000,
+        mtime,
+    )
+    import_apkg(collection, tmp_path / "guessed.apkg")
+    assert sorted(collection.find_notes(""))[0] == mtime * 1000
