@@ -148,6 +148,11 @@ def collect(
     files = source_files(sources, config)
     planned = _planned_decks(files, config, deck_name)
 
+    def deck_named(name: str) -> Deck:
+        if name not in decks:
+            decks[name] = Deck(name, planned.get(name, []))
+        return decks[name]
+
     def jobs() -> Iterator[FileJob]:
         for source in files:
             text = read_source(source.path)
@@ -156,7 +161,7 @@ def collect(
             if text.text is None:
                 if source.explicit:
                     name = _clean_deck_name(deck_name or (spec.name if spec else _stem_name(source.path)))
-                    deck = decks.get(name) or decks.setdefault(name, Deck(name, planned.get(name, [])))
+                    deck = deck_named(name)
                     deck.files.append(source.path)
                     deck.diagnostics.extend(diagnostics)
                 else:
@@ -173,10 +178,8 @@ def collect(
         outcomes = process_all(jobs(), options.jobs, cache, progress and (lambda done: progress(done, total)))
         for index, outcome in enumerate(outcomes):
             path, spec, diagnostics = placed[index]
-            name = _clean_deck_name(
-                deck_name or (spec.name if spec else None) or outcome.title or _stem_name(path)
-            )
-            deck = decks.get(name) or decks.setdefault(name, Deck(name, planned.get(name, [])))
+            name = _clean_deck_name(_given_name(deck_name, spec) or outcome.title or _stem_name(path))
+            deck = deck_named(name)
             deck.files.append(path)
             deck.diagnostics.extend(diagnostics + outcome.diagnostics)
             deck.skipped += outcome.skipped
@@ -202,11 +205,15 @@ def _planned_decks(
     """Deck name → the sources that ``--deck`` or the config put in it, known before parsing."""
     planned: dict[str, list[Path]] = {}
     for source in files:
-        spec = config.deck_for(source.path)
-        name = deck_name or (spec.name if spec else None)
+        name = _given_name(deck_name, config.deck_for(source.path))
         if name:
             planned.setdefault(_clean_deck_name(name), []).append(source.path)
     return planned
+
+
+def _given_name(deck_name: str | None, spec: DeckSpec | None) -> str | None:
+    """The deck name ``--deck`` or the config gives a source, if any (else its title decides)."""
+    return deck_name or (spec.name if spec else None)
 
 
 def _size(path: Path) -> int:
@@ -288,7 +295,7 @@ def _finish(
     try:
         if writer is None:  # a deck without cards is still written, empty
             output.mkdir(parents=True, exist_ok=True)
-            writer = package.DeckWriter(output, deck.name, package.NOTE_CSS)
+            writer = package.DeckWriter(output, deck.name, package.NOTE_CSS, mtime)
         writer.finish(target, mtime)
     except (OSError, sqlite3.Error) as exc:
         return DeckResult(deck, None, _cannot_write(target, exc))
