@@ -12,7 +12,9 @@ from pathlib import Path
 from ankigen import package
 from ankigen.cache import OutcomeCache
 from ankigen.config import Config, DeckSpec
+from ankigen.identity import DeckGuids, deck_name_for
 from ankigen.model import Card, Diagnostic, RenderedCard
+from ankigen.notetype import NOTE_CSS
 from ankigen.pipeline import FileJob, process_all
 from ankigen.sources import display_path, find_sources, read_source
 
@@ -49,23 +51,18 @@ class Deck:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     skipped: int = 0
     count: int = 0
-    _first: dict[str, str] = field(default_factory=dict, repr=False)  # key → "path:line"
-    _seen: dict[str, int] = field(default_factory=dict, repr=False)
+    _guids: DeckGuids = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._guids = DeckGuids(self.name)
 
     def guid_for(self, card: Card) -> str:
-        """The GUID of the deck's next card: from deck + normalised question, with an occurrence
-        number (and a warning naming both lines) when the question was already asked."""
-        occurrence = self._seen[card.key] = self._seen.get(card.key, 0) + 1
-        if occurrence == 1:
-            self._first[card.key] = f"{card.source}:{card.line}"
-        else:
-            message = (
-                f"question already asked at {self._first[card.key]} in deck {self.name!r}; both become notes"
-            )
-            self.diagnostics.append(
-                Diagnostic(card.source, card.line, "warning", "duplicate-question", message)
-            )
-        return package.note_guid(self.name, card.key, occurrence)
+        """The GUID of the deck's next card (``identity``'s rule); a repeated question also adds
+        a warning naming both lines."""
+        guid, warning = self._guids.next(card)
+        if warning:
+            self.diagnostics.append(warning)
+        return guid
 
     @property
     def errors(self) -> int:
@@ -160,7 +157,7 @@ def collect(
             spec = config.deck_for(source.path)
             if text.text is None:
                 if source.explicit:
-                    name = _clean_deck_name(deck_name or (spec.name if spec else _stem_name(source.path)))
+                    name = deck_name_for(_given_name(deck_name, spec), None, source.path)
                     deck = deck_named(name)
                     deck.files.append(source.path)
                     deck.diagnostics.extend(diagnostics)
@@ -178,7 +175,7 @@ def collect(
         outcomes = process_all(jobs(), options.jobs, cache, progress and (lambda done: progress(done, total)))
         for index, outcome in enumerate(outcomes):
             path, spec, diagnostics = placed[index]
-            name = _clean_deck_name(_given_name(deck_name, spec) or outcome.title or _stem_name(path))
+            name = deck_name_for(_given_name(deck_name, spec), outcome.title, path)
             deck = deck_named(name)
             deck.files.append(path)
             deck.diagnostics.extend(diagnostics + outcome.diagnostics)
@@ -207,7 +204,7 @@ def _planned_decks(
     for source in files:
         name = _given_name(deck_name, config.deck_for(source.path))
         if name:
-            planned.setdefault(_clean_deck_name(name), []).append(source.path)
+            planned.setdefault(deck_name_for(name, None, source.path), []).append(source.path)
     return planned
 
 
@@ -267,7 +264,7 @@ def _open_writer(
     """Start writing ``deck``, guessing its mtime from the sources known so far to be in it."""
     output.mkdir(parents=True, exist_ok=True)
     guess = _deck_mtime(deck.planned or deck.files, config_file)
-    writer = writers[deck.name] = package.DeckWriter(output, deck.name, package.NOTE_CSS, guess)
+    writer = writers[deck.name] = package.DeckWriter(output, deck.name, NOTE_CSS, guess)
     return writer
 
 
@@ -295,7 +292,7 @@ def _finish(
     try:
         if writer is None:  # a deck without cards is still written, empty
             output.mkdir(parents=True, exist_ok=True)
-            writer = package.DeckWriter(output, deck.name, package.NOTE_CSS, mtime)
+            writer = package.DeckWriter(output, deck.name, NOTE_CSS, mtime)
         writer.finish(target, mtime)
     except (OSError, sqlite3.Error) as exc:
         return DeckResult(deck, None, _cannot_write(target, exc))
@@ -324,16 +321,6 @@ def _downgrade(diagnostic: Diagnostic) -> Diagnostic:
     if diagnostic.rule in ("binary-file", "read-error"):
         return dataclasses.replace(diagnostic, severity="warning", message=diagnostic.message + "; skipped")
     return diagnostic
-
-
-def _stem_name(path: Path) -> str:
-    """A deck name from a file name: ``ml_notes-2024.md`` → ``ml notes-2024``."""
-    return path.stem.replace("_", " ")
-
-
-def _clean_deck_name(name: str) -> str:
-    name = re.sub(r"[*`]+", "", name)
-    return re.sub(r"\s+", " ", name).strip() or "Default"
 
 
 def _context_tag(context: Sequence[str]) -> tuple[str, ...]:

@@ -1,8 +1,7 @@
-"""The ankigen note type, stable ids and deterministic ``.apkg`` writing (via genanki)."""
+"""Deterministic ``.apkg`` writing (via genanki): same notes and mtime, same bytes."""
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 import os
@@ -16,36 +15,14 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import genanki
 from genanki.apkg_col import APKG_COL
 from genanki.apkg_schema import APKG_SCHEMA
 
-NOTE_TYPE_ID = 1_732_406_011
-"""The id of the ``ankigen Basic`` note type. A public interface: never change it."""
-NOTE_TYPE_NAME = "ankigen Basic"
-NOTE_CSS: str = resources.files("ankigen").joinpath("note.css").read_text(encoding="utf-8")
-"""The note type's CSS: card layout and the light and night code palettes."""
-FIELDS = ("Front", "Back", "Context", "Source")
-"""Field names and order. Never change them: Anki forks the note type and refuses updates."""
-
-RELEASE_EPOCH = 1_795_564_800
-"""2026-11-25T00:00Z. Raise it whenever a release changes rendering, templates or CSS, so that
-every deck built by the new release is newer than the notes users already imported."""
-
-FRONT_TEMPLATE = (
-    '{{#Context}}<div class="context">{{Context}}</div>{{/Context}}\n<div class="front">{{Front}}</div>'
-)
-BACK_TEMPLATE = (
-    '{{FrontSide}}\n<hr id="answer">\n<div class="back">{{Back}}</div>\n'
-    '{{#Source}}<div class="source">{{Source}}</div>{{/Source}}'
-)
-
-_NUMBERING = re.compile(r"^\s*(?:q\s*\d+\s*[.:)]|q:|\d+\s*[.)])\s*", re.IGNORECASE)
-_MARKUP_CHARS = re.compile(r"[*`_]+")
-_SPACES = re.compile(r"\s+")
+from ankigen.identity import deck_id
+from ankigen.notetype import RELEASE_EPOCH, note_type
 
 
 @dataclass(frozen=True)
@@ -58,27 +35,6 @@ class NoteFields:
     context: str
     source: str
     tags: tuple[str, ...] = ()
-
-
-def question_key(front: str) -> str:
-    """Normalise a question for identity: casefolded, no numbering, emphasis or backticks."""
-    text = _MARKUP_CHARS.sub("", front)
-    text = _SPACES.sub(" ", text).strip()
-    text = _NUMBERING.sub("", text)
-    return text.casefold()
-
-
-def note_guid(deck: str, key: str, occurrence: int = 1) -> str:
-    """The GUID of the ``occurrence``-th note with question ``key`` in ``deck``."""
-    if occurrence == 1:
-        return str(genanki.guid_for(deck, key))
-    return str(genanki.guid_for(deck, key, occurrence))
-
-
-def deck_id(name: str) -> int:
-    """A stable deck id derived from the full deck name."""
-    digest = hashlib.sha256(name.encode("utf-8")).digest()
-    return (1 << 40) + int.from_bytes(digest[:5], "big")
 
 
 def deck_mtime(paths: Iterable[Path], source_date_epoch: str | None = None) -> int:
@@ -94,17 +50,6 @@ def deck_mtime(paths: Iterable[Path], source_date_epoch: str | None = None) -> i
     else:
         stamp = max((int(p.stat().st_mtime) for p in paths if p.exists()), default=0)
     return max(stamp, RELEASE_EPOCH)
-
-
-def note_type(css: str) -> genanki.Model:
-    """The ``ankigen Basic`` note type with ``css``."""
-    return genanki.Model(
-        NOTE_TYPE_ID,
-        NOTE_TYPE_NAME,
-        fields=[{"name": name} for name in FIELDS],
-        templates=[{"name": "Card 1", "qfmt": FRONT_TEMPLATE, "afmt": BACK_TEMPLATE}],
-        css=css,
-    )
 
 
 def slug(deck_name: str) -> str:

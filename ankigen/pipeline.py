@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 
 from ankigen import lint
 from ankigen.cache import OutcomeCache, renderer_fingerprint
+from ankigen.identity import question_key
 from ankigen.model import Card, Diagnostic, RenderedCard
-from ankigen.package import question_key
 from ankigen.parsers import PARSERS
 from ankigen.sources import detect_format
 

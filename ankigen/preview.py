@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from ankigen.build import BuiltCard, Collected
-from ankigen.package import BACK_TEMPLATE, FRONT_TEMPLATE, NOTE_CSS
+from ankigen.notetype import BACK_TEMPLATE, FRONT_TEMPLATE, NOTE_CSS
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable

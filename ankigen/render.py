@@ -20,7 +20,7 @@ import markdown
 
 from ankigen import render_pygments  # noqa: F401 (caches Pygments lexers and style tables)
 from ankigen.model import Card, Diagnostic, MediaFile, RenderedCard
-from ankigen.package import NOTE_CSS  # noqa: F401 (re-exported: the CSS the rendered HTML is styled by)
+from ankigen.notetype import NOTE_CSS  # noqa: F401 (re-exported: the CSS the rendered HTML is styled by)
 from ankigen.render_code import fence_format
 from ankigen.render_html import UNSAFE_HTML, make_cleaner, resolve_image
 from ankigen.render_inline import InlineTriggersExtension

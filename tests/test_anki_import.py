@@ -11,6 +11,7 @@ from anki.collection import Collection
 from conftest import import_apkg, run
 
 from ankigen import package
+from ankigen.notetype import FIELDS, NOTE_TYPE_ID, NOTE_TYPE_NAME, RELEASE_EPOCH
 
 EXPECTED = {
     "Deep Learning::Interview Q&A": (40,),
@@ -43,9 +44,9 @@ def test_every_seed_deck_imports_with_expected_notes(project: Path, collection: 
         assert deck is not None, name
         note_ids = collection.find_notes(f'"deck:{name}"')
         assert len(note_ids) in counts, (name, len(note_ids))
-    notetype = collection.models.by_name(package.NOTE_TYPE_NAME)
-    assert notetype is not None and notetype["id"] == package.NOTE_TYPE_ID
-    assert [f["name"] for f in notetype["flds"]] == list(package.FIELDS)
+    notetype = collection.models.by_name(NOTE_TYPE_NAME)
+    assert notetype is not None and notetype["id"] == NOTE_TYPE_ID
+    assert [f["name"] for f in notetype["flds"]] == list(FIELDS)
     assert [t["name"] for t in notetype["tmpls"]] == ["Card 1"]
     for card_id in collection.find_cards(""):
         card = collection.get_card(card_id)
@@ -82,7 +83,7 @@ def test_edited_answer_updates_the_note_in_place(project: Path, collection: Coll
     assert "changes significantly" not in text
     source.write_text(text.replace("doesn't change a lot", "changes significantly", 1), "utf-8")
     stat = source.stat()
-    os.utime(source, (stat.st_atime, max(stat.st_mtime, package.RELEASE_EPOCH) + 10))
+    os.utime(source, (stat.st_atime, max(stat.st_mtime, RELEASE_EPOCH) + 10))
 
     import_apkg(collection, _build(project)["Deep Learning::Interview Q&A"])
     after = {collection.get_note(n).guid: n for n in collection.find_notes("")}

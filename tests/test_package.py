@@ -13,36 +13,36 @@ import pytest
 from anki.collection import Collection
 from conftest import import_apkg
 
-from ankigen import package
+from ankigen import identity, notetype, package
 from ankigen.package import NoteFields
 
 
 def _notes(answer: str = "an answer") -> list[NoteFields]:
     return [
-        NoteFields(package.note_guid("D", "what is a tensor"), "What is a tensor?", answer, "", "a.md:1"),
-        NoteFields(package.note_guid("D", "why relu"), "Why ReLU?", "<b>cheap</b>", "Activations", "a.md:5"),
+        NoteFields(identity.note_guid("D", "what is a tensor"), "What is a tensor?", answer, "", "a.md:1"),
+        NoteFields(identity.note_guid("D", "why relu"), "Why ReLU?", "<b>cheap</b>", "Activations", "a.md:5"),
     ]
 
 
 def test_question_key_ignores_numbering_emphasis_and_case() -> None:
-    assert package.question_key("12. What is **`ReLU`**?") == package.question_key("what is  relu?")
-    assert package.question_key("Q3. Why?") == "why?"
-    assert package.question_key("Q: Why?") == "why?"
-    assert package.question_key("1) Why?") == "why?"
-    assert package.question_key("What is 2.5?") == "what is 2.5?"
+    assert identity.question_key("12. What is **`ReLU`**?") == identity.question_key("what is  relu?")
+    assert identity.question_key("Q3. Why?") == "why?"
+    assert identity.question_key("Q: Why?") == "why?"
+    assert identity.question_key("1) Why?") == "why?"
+    assert identity.question_key("What is 2.5?") == "what is 2.5?"
 
 
 def test_guid_depends_on_deck_question_and_occurrence_only() -> None:
-    guid = package.note_guid("Deep Learning::Q&A", "what is relu?")
-    assert guid == package.note_guid("Deep Learning::Q&A", "what is relu?")
-    assert guid != package.note_guid("Deep Learning::Other", "what is relu?")
-    assert guid != package.note_guid("Deep Learning::Q&A", "what is relu?", 2)
+    guid = identity.note_guid("Deep Learning::Q&A", "what is relu?")
+    assert guid == identity.note_guid("Deep Learning::Q&A", "what is relu?")
+    assert guid != identity.note_guid("Deep Learning::Other", "what is relu?")
+    assert guid != identity.note_guid("Deep Learning::Q&A", "what is relu?", 2)
 
 
 def test_deck_ids_are_stable_and_distinct() -> None:
-    assert package.deck_id("A::B") == package.deck_id("A::B")
-    assert package.deck_id("A::B") != package.deck_id("A::C")
-    assert 0 < package.deck_id("A::B") < 2**53
+    assert identity.deck_id("A::B") == identity.deck_id("A::B")
+    assert identity.deck_id("A::B") != identity.deck_id("A::C")
+    assert 0 < identity.deck_id("A::B") < 2**53
 
 
 def test_slug_is_readable() -> None:
@@ -54,15 +54,15 @@ def test_mtime_rule(tmp_path: Path) -> None:
     old, new = tmp_path / "old.md", tmp_path / "new.md"
     old.write_text("x")
     new.write_text("y")
-    later = package.RELEASE_EPOCH + 5000
+    later = notetype.RELEASE_EPOCH + 5000
     os.utime(old, (later - 100, later - 100))
     os.utime(new, (later, later))
     assert package.deck_mtime([old, new], "") == later
     assert package.deck_mtime([old, new], "1900000000") == 1900000000
     os.utime(new, (1000, 1000))
     os.utime(old, (1000, 1000))
-    assert package.deck_mtime([old, new], "") == package.RELEASE_EPOCH
-    assert package.deck_mtime([old], "5") == package.RELEASE_EPOCH
+    assert package.deck_mtime([old, new], "") == notetype.RELEASE_EPOCH
+    assert package.deck_mtime([old], "5") == notetype.RELEASE_EPOCH
 
 
 def _write(
@@ -71,7 +71,7 @@ def _write(
     media: list[tuple[str, Path]],
     mtime: int,
     css: str = "",
-    guess: int = package.RELEASE_EPOCH,
+    guess: int = notetype.RELEASE_EPOCH,
 ) -> None:
     """Write a deck the way build does: stream the notes in, finish, and discard on any failure."""
     writer = package.DeckWriter(path.parent, "D", css, guess)
@@ -92,8 +92,8 @@ def test_apkg_is_deterministic_deflated_and_imports(tmp_path: Path, collection: 
     a, b = out / "a.apkg", out / "b.apkg"
     media = [("ff.png", image), ("aa.png", image)]
     notes = _notes('<img src="aa.png"><img src="ff.png">')
-    _write(a, notes, media, package.RELEASE_EPOCH, ".card{}")
-    _write(b, notes, list(reversed(media)), package.RELEASE_EPOCH, ".card{}")
+    _write(a, notes, media, notetype.RELEASE_EPOCH, ".card{}")
+    _write(b, notes, list(reversed(media)), notetype.RELEASE_EPOCH, ".card{}")
     assert a.read_bytes() == b.read_bytes()
     with zipfile.ZipFile(a) as archive:
         infos = archive.infolist()
@@ -108,13 +108,13 @@ def test_apkg_is_deterministic_deflated_and_imports(tmp_path: Path, collection: 
     assert len(log.new) == 2  # type: ignore[attr-defined]
     notes = {collection.get_note(n)["Front"]: collection.get_note(n) for n in collection.find_notes("")}
     assert notes["Why ReLU?"]["Context"] == "Activations"
-    assert notes["What is a tensor?"].mod == package.RELEASE_EPOCH
+    assert notes["What is a tensor?"].mod == notetype.RELEASE_EPOCH
     assert collection.media.have("aa.png") and collection.media.have("ff.png")
 
 
 def test_failed_write_keeps_the_old_deck_and_leaves_no_temp_file(tmp_path: Path) -> None:
     target = tmp_path / "deck.apkg"
-    _write(target, _notes(), [], package.RELEASE_EPOCH)
+    _write(target, _notes(), [], notetype.RELEASE_EPOCH)
     good = target.read_bytes()
 
     def broken_notes():  # type: ignore[no-untyped-def]
@@ -122,7 +122,7 @@ def test_failed_write_keeps_the_old_deck_and_leaves_no_temp_file(tmp_path: Path)
         raise OSError(28, "No space left on device")
 
     with pytest.raises(OSError):
-        _write(target, broken_notes(), [], package.RELEASE_EPOCH + 1)
+        _write(target, broken_notes(), [], notetype.RELEASE_EPOCH + 1)
     assert target.read_bytes() == good
     assert [p.name for p in tmp_path.iterdir()] == ["deck.apkg"]
 
@@ -142,7 +142,7 @@ def test_notes_are_stamped_with_the_final_mtime_whatever_the_guess(
 ) -> None:
     # Notes are written stamped with a guessed mtime; a wrong guess (even one second off, so the
     # old and new id ranges overlap) is corrected when the deck is finished.
-    mtime = package.RELEASE_EPOCH + 100_000
+    mtime = notetype.RELEASE_EPOCH + 100_000
     notes = [NoteFields(f"g{i}", f"Q{i}?", "A", "", "n.md:1") for i in range(1500)]
     _write(tmp_path / "right.apkg", notes, [], mtime, guess=mtime)
     _write(tmp_path / "guessed.apkg", notes, [], mtime, guess=mtime + guess_offset)

@@ -1,0 +1,102 @@
+"""How a note's GUID and a deck's id are made — the whole recipe, in one place.
+
+The rule (a public interface: changing any step makes Anki see every note as new):
+
+1. **Deck name.** ``--deck``, else the config's ``[[deck]] name`` (under ``parent``, joined with
+   ``::``, both with surrounding ``:`` stripped), else the file's Markdown title, else the file name
+   with ``_`` read as a space. Then cleaned: ``*`` and backticks removed, whitespace runs collapsed
+   to one space, trimmed; an empty name becomes ``Default``.
+2. **Question key.** The question's source text with ``*``, backticks and ``_`` removed, whitespace
+   collapsed and trimmed, leading numbering (``Q3.``, ``Q:``, ``12.``, ``1)``) dropped, casefolded.
+   So ``12. What is **`ReLU`**?`` and ``what is  relu?`` are the same question.
+3. **Occurrence.** The n-th note in a deck with the same key has occurrence n (counted in source
+   order); from the second one a ``duplicate-question`` warning names both lines.
+4. **GUID.** ``genanki.guid_for(deck name, key)`` for the first occurrence,
+   ``genanki.guid_for(deck name, key, n)`` for the n-th.
+5. **Deck id.** ``2**40`` plus the first 5 bytes of the SHA-256 of the full deck name (UTF-8).
+
+An answer, the tags or the section headings never enter the GUID: editing them and re-importing
+updates the note in place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import genanki
+
+from ankigen.model import Card, Diagnostic
+
+_NUMBERING = re.compile(r"^\s*(?:q\s*\d+\s*[.:)]|q:|\d+\s*[.)])\s*", re.IGNORECASE)
+_MARKUP_CHARS = re.compile(r"[*`_]+")
+_DECK_MARKUP = re.compile(r"[*`]+")
+_SPACES = re.compile(r"\s+")
+
+
+def full_deck_name(parent: str, name: str) -> str:
+    """A config deck's full name: ``name`` under ``parent`` (surrounding ``:`` stripped from both)."""
+    parent, name = parent.strip(":"), name.strip(":")
+    return f"{parent}::{name}" if parent else name
+
+
+def deck_name_for(given: str | None, title: str | None, path: Path) -> str:
+    """The cleaned name of the deck a source goes into: ``given`` (``--deck`` or the config),
+    else the source's ``title``, else its file name."""
+    return clean_deck_name(given or title or stem_name(path))
+
+
+def stem_name(path: Path) -> str:
+    """A deck name from a file name: ``ml_notes-2024.md`` → ``ml notes-2024``."""
+    return path.stem.replace("_", " ")
+
+
+def clean_deck_name(name: str) -> str:
+    """``name`` without ``*`` or backticks, whitespace collapsed; ``Default`` when nothing is left."""
+    name = _DECK_MARKUP.sub("", name)
+    return _SPACES.sub(" ", name).strip() or "Default"
+
+
+def question_key(front: str) -> str:
+    """Normalise a question for identity: casefolded, no numbering, emphasis or backticks."""
+    text = _MARKUP_CHARS.sub("", front)
+    text = _SPACES.sub(" ", text).strip()
+    text = _NUMBERING.sub("", text)
+    return text.casefold()
+
+
+def note_guid(deck: str, key: str, occurrence: int = 1) -> str:
+    """The GUID of the ``occurrence``-th note with question ``key`` in ``deck``."""
+    if occurrence == 1:
+        return str(genanki.guid_for(deck, key))
+    return str(genanki.guid_for(deck, key, occurrence))
+
+
+def deck_id(name: str) -> int:
+    """A stable deck id derived from the full deck name."""
+    digest = hashlib.sha256(name.encode("utf-8")).digest()
+    return (1 << 40) + int.from_bytes(digest[:5], "big")
+
+
+class DeckGuids:
+    """Gives one deck's cards their GUIDs in source order, counting each question's occurrences."""
+
+    def __init__(self, deck: str) -> None:
+        self.deck = deck
+        self._seen: dict[str, int] = {}
+        self._first: dict[str, str] = {}  # key → "path:line"
+
+    def next(self, card: Card) -> tuple[str, Diagnostic | None]:
+        """The GUID of the deck's next card, and a ``duplicate-question`` warning naming both
+        lines when the question was already asked."""
+        occurrence = self._seen[card.key] = self._seen.get(card.key, 0) + 1
+        warning = None
+        if occurrence == 1:
+            self._first[card.key] = f"{card.source}:{card.line}"
+        else:
+            message = (
+                f"question already asked at {self._first[card.key]} in deck {self.deck!r}; both become notes"
+            )
+            warning = Diagnostic(card.source, card.line, "warning", "duplicate-question", message)
+        return note_guid(self.deck, card.key, occurrence), warning
