@@ -13,22 +13,59 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
+from ankigen.identity import full_deck_name
 from ankigen.model import Diagnostic
 from ankigen.parsers import FORMATS
 
-CONFIG_NAMES = ("ankigen.toml", "pyproject.toml")
 FORMAT_CHOICES = ("auto", *FORMATS)
+REQUIRED: Any = object()
+"""The default of an option that must be given."""
+
+
+@dataclass(frozen=True)
+class Option:
+    """One configuration key: its TOML type (and that of its items), default and help."""
+
+    key: str
+    """Dotted: ``output`` at the top, ``deck.name`` inside each ``[[deck]]``."""
+    kind: type
+    default: Any
+    help: str
+    items: type | None = None
+    choices: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        """The key inside its table."""
+        return self.key.rpartition(".")[2]
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("output", str, "output", "folder the `.apkg` files go to, relative to the config file"),
+    Option("parent", str, "", "parent deck of every deck below (`Parent::Name`)"),
+    Option("deck", list, (), "the decks, one `[[deck]]` table each", items=dict),
+    Option("deck.name", str, REQUIRED, "deck name (under `parent`)"),
+    Option(
+        "deck.sources", list, REQUIRED, "globs of the deck's files, relative to the config file", items=str
+    ),
+    Option("deck.format", str, "auto", "note format", choices=FORMAT_CHOICES),
+    Option("deck.tags", list, (), "tags added to every note of the deck", items=str),
+)
+"""Every configuration key: validation, defaults and the README's key list all read this table."""
+
+_TOP = {option.name: option for option in OPTIONS if "." not in option.key}
+_DECK = {option.name: option for option in OPTIONS if option.key.startswith("deck.")}
 
 
 @dataclass(frozen=True)
 class DeckSpec:
-    """One ``[[deck]]`` entry: full deck name, source globs, note format and tags."""
+    """One ``[[deck]]`` entry: full deck name, source globs, note format, tags and its line."""
 
     name: str
     sources: tuple[str, ...]
-    format: str = "auto"
-    tags: tuple[str, ...] = ()
-    line: int = 0
+    format: str
+    tags: tuple[str, ...]
+    line: int
 
 
 @dataclass
@@ -36,8 +73,7 @@ class Config:
     """A loaded configuration; ``path`` is ``None`` when no file was found."""
 
     path: Path | None = None
-    output: str = "output"
-    parent: str = ""
+    output: str = _TOP["output"].default
     decks: list[DeckSpec] = field(default_factory=list)
     _matches: dict[Path, DeckSpec] | None = field(default=None, repr=False, compare=False)
 
@@ -63,10 +99,6 @@ class ConfigError(Exception):
     def __init__(self, diagnostic: Diagnostic) -> None:
         super().__init__(diagnostic.format())
         self.diagnostic = diagnostic
-
-
-_TOP_KEYS: dict[str, type] = {"output": str, "parent": str, "deck": list}
-_DECK_KEYS: dict[str, type] = {"name": str, "sources": list, "format": str, "tags": list}
 
 
 def find_config(folder: Path) -> Path | None:
@@ -107,47 +139,59 @@ def _validate(data: dict[str, Any], text: str, shown: str, path: Path) -> Config
         line = locate.line(key, deck_index)
         return ConfigError(Diagnostic(shown, line, "error", "config", message))
 
-    _check_keys(data, _TOP_KEYS, "", fail)
+    _check_table(data, _TOP, "", fail)
+    top = _values(data, _TOP)
     decks: list[DeckSpec] = []
-    parent = data.get("parent", "").strip(":")
-    for index, entry in enumerate(data.get("deck", [])):
+    for index, entry in enumerate(top["deck"]):
         if not isinstance(entry, dict):
-            raise fail("`deck` must be an array of tables ([[deck]])", "deck")
-        _check_keys(entry, _DECK_KEYS, "deck.", fail, index)
-        for key in ("name", "sources"):
-            if key not in entry:
-                raise fail(f"[[deck]] is missing the required key `{key}`", "[[deck]]", index)
-        for key in ("sources", "tags"):
-            if not all(isinstance(item, str) for item in entry.get(key, [])):
-                raise fail(f"`deck.{key}` must be a list of strings", key, index)
-        fmt = entry.get("format", "auto")
-        if fmt not in FORMAT_CHOICES:
-            raise fail(
-                f"`deck.format` must be one of {', '.join(FORMAT_CHOICES)}, not {fmt!r}", "format", index
-            )
-        name = entry["name"].strip(":")
+            raise fail(f"`deck` must be {_describe(_TOP['deck'])}", "deck")
+        _check_table(entry, _DECK, "deck.", fail, index)
+        deck = _values(entry, _DECK)
         decks.append(
             DeckSpec(
-                name=f"{parent}::{name}" if parent else name,
-                sources=tuple(entry["sources"]),
-                format=fmt,
-                tags=tuple(entry.get("tags", ())),
+                name=full_deck_name(top["parent"], deck["name"]),
+                sources=tuple(deck["sources"]),
+                format=deck["format"],
+                tags=tuple(deck["tags"]),
                 line=locate.line("[[deck]]", index),
             )
         )
-    return Config(path=path, output=data.get("output", "output"), parent=parent, decks=decks)
+    return Config(path=path, output=top["output"], decks=decks)
 
 
-def _check_keys(
-    table: dict[str, Any], schema: dict[str, type], prefix: str, fail: Any, index: int | None = None
+def _values(table: dict[str, Any], schema: dict[str, Option]) -> dict[str, Any]:
+    """Every key of ``schema``: its value in ``table``, else its default."""
+    return {name: table.get(name, option.default) for name, option in schema.items()}
+
+
+def _check_table(
+    table: dict[str, Any], schema: dict[str, Option], prefix: str, fail: Any, index: int | None = None
 ) -> None:
+    """Check ``table`` against ``schema``: no unknown keys, the right types, nothing required
+    missing, list items and choices as the options say."""
     for key, value in table.items():
-        expected = schema.get(key)
-        if expected is None:
+        option = schema.get(key)
+        if option is None:
             raise fail(f"unknown key `{prefix}{key}` (expected one of: {', '.join(schema)})", key, index)
-        if not isinstance(value, expected):
-            kind = "a string" if expected is str else "a list"
+        if not isinstance(value, option.kind):
+            kind = "a string" if option.kind is str else "a list"
             raise fail(f"`{prefix}{key}` must be {kind}, not {type(value).__name__}", key, index)
+    for key, option in schema.items():
+        if option.default is REQUIRED and key not in table:
+            raise fail(f"[[deck]] is missing the required key `{key}`", "[[deck]]", index)
+    for key, option in schema.items():
+        if option.items is str and not all(isinstance(item, str) for item in table.get(key, [])):
+            raise fail(f"`{prefix}{key}` must be {_describe(option)}", key, index)
+    for key, option in schema.items():
+        value = table.get(key, option.default)
+        if option.choices and value not in option.choices:
+            raise fail(
+                f"`{prefix}{key}` must be one of {', '.join(option.choices)}, not {value!r}", key, index
+            )
+
+
+def _describe(option: Option) -> str:
+    return "an array of tables ([[deck]])" if option.items is dict else "a list of strings"
 
 
 class _Locator:

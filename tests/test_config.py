@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from ankigen.config import ConfigError, find_config, load_config
+from ankigen.config import OPTIONS, REQUIRED, ConfigError, Option, find_config, load_config
+
+README = Path(__file__).parent.parent / "README.md"
 
 GOOD = """\
 output = "decks"
@@ -83,3 +86,34 @@ def test_no_config(tmp_path: Path) -> None:
     _write(tmp_path, '[project]\nname = "x"\n', "pyproject.toml")
     assert find_config(tmp_path) is None
     assert load_config(None).decks == []
+
+
+def _options_table() -> str:
+    """The README's key table, written from ``config.OPTIONS``."""
+    kinds = {(str, None): "string", (list, str): "list of strings", (list, dict): "array of tables"}
+    rows = ["| Key | Type | Default | Meaning |", "| --- | --- | --- | --- |"]
+    for option in OPTIONS:
+        default = option.default
+        shown = (
+            "required"
+            if default is REQUIRED
+            else f"`{json.dumps(list(default) if default == () else default)}`"
+        )
+        meaning = option.help
+        if option.choices:
+            meaning += ": " + ", ".join(f"`{choice}`" for choice in option.choices)
+        rows.append(f"| `{option.key}` | {kinds[option.kind, option.items]} | {shown} | {meaning} |")
+    return "\n".join(rows) + "\n"
+
+
+def test_readme_lists_every_option() -> None:
+    table = _options_table()
+    assert table in README.read_text("utf-8"), f"README.md's configuration keys should read:\n{table}"
+
+
+@pytest.mark.parametrize("option", OPTIONS, ids=lambda option: option.key)
+def test_unknown_key_error_names_every_option_of_its_table(tmp_path: Path, option: Option) -> None:
+    text = ("colour = 1\n" + GOOD) if "." not in option.key else GOOD.replace('tags = ["ann"]', "colour = 1")
+    with pytest.raises(ConfigError) as caught:
+        load_config(_write(tmp_path, text))
+    assert option.name in caught.value.diagnostic.message.partition("expected one of: ")[2]
