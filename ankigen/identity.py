@@ -1,6 +1,7 @@
 """How a note's GUID and a deck's id are made — the whole recipe, in one place.
 
-The rule (a public interface: changing any step makes Anki see every note as new):
+The rule without a state file (a public interface: changing any step makes Anki see every note as
+new):
 
 1. **Deck name.** ``--deck``, else the config's ``[[deck]] name`` (under ``parent``, joined with
    ``::``, both with surrounding ``:`` stripped), else the file's Markdown title, else the file name
