@@ -43,6 +43,17 @@ def _build(*options: str) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(Path("out").iterdir())}
 
 
+def _mark_cached_fronts(db_path: Path) -> None:
+    """Rewrite every cached front "What is rule …" as "CACHED rule …" (checksums kept valid)."""
+    with sqlite3.connect(db_path) as db:
+        for key, value in db.execute("SELECT key, value FROM outcome").fetchall():
+            marked = bytes(value).replace(b"<p>What is rule", b"<p>CACHED rule")
+            db.execute(
+                "UPDATE outcome SET value = ?, sum = ? WHERE key = ?",
+                (marked, hashlib.sha256(marked).hexdigest(), key),
+            )
+
+
 def test_jobs_and_cache_give_byte_identical_decks(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, collection: Collection
 ) -> None:
@@ -85,14 +96,7 @@ def test_warm_build_reuses_unchanged_files_and_cards(tmp_path: Path, monkeypatch
     cache = tmp_path / "cache"
     _build("--cache-dir", str(cache))
     db_path = cache / "cache.sqlite3"
-    with sqlite3.connect(db_path) as db:
-        rows = db.execute("SELECT key, value FROM outcome").fetchall()
-        for key, value in rows:  # a valid entry is used as it is: mark every cached front
-            marked = bytes(value).replace(b"<p>What is rule", b"<p>CACHED rule")
-            db.execute(
-                "UPDATE outcome SET value = ?, sum = ? WHERE key = ?",
-                (marked, hashlib.sha256(marked).hexdigest(), key),
-            )
+    _mark_cached_fronts(db_path)  # a valid entry is used as it is
     edited = notes / "notes1.md"
     text = edited.read_text("utf-8")
     # One card changes; the lines of every card after it move down by one.
@@ -126,13 +130,7 @@ def test_a_new_renderer_renders_every_card_again(tmp_path: Path, monkeypatch: py
     _notes(tmp_path / "notes")
     cache = tmp_path / "cache"
     _build("--cache-dir", str(cache))
-    with sqlite3.connect(cache / "cache.sqlite3") as db:
-        for key, value in db.execute("SELECT key, value FROM outcome").fetchall():  # mark every cached front
-            marked = bytes(value).replace(b"<p>What is rule", b"<p>CACHED rule")
-            db.execute(
-                "UPDATE outcome SET value = ?, sum = ? WHERE key = ?",
-                (marked, hashlib.sha256(marked).hexdigest(), key),
-            )
+    _mark_cached_fronts(cache / "cache.sqlite3")
     # An upgraded ankigen (or library) renders differently: nothing rendered before may be reused.
     monkeypatch.setattr(pipeline, "renderer_fingerprint", lambda: "another renderer")
     cards = json.loads(run("list", "notes", "--json", "--cache-dir", str(cache)).stdout)
@@ -179,13 +177,7 @@ def test_editing_a_render_module_renders_every_card_again(tmp_path: Path) -> Non
         return [card["front_html"] for card in json.loads(shown.stdout)]
 
     assert fronts() == ["<p>What is rule 1?</p>", "<p>What is rule 2?</p>"]
-    with sqlite3.connect(cache / "cache.sqlite3") as db:
-        for key, value in db.execute("SELECT key, value FROM outcome").fetchall():  # mark every cached front
-            marked = bytes(value).replace(b"<p>What is rule", b"<p>CACHED rule")
-            db.execute(
-                "UPDATE outcome SET value = ?, sum = ? WHERE key = ?",
-                (marked, hashlib.sha256(marked).hexdigest(), key),
-            )
+    _mark_cached_fronts(cache / "cache.sqlite3")
     assert fronts() == ["<p>CACHED rule 1?</p>", "<p>CACHED rule 2?</p>"]  # a warm build reuses them
     tables = package / "render" / "tables.py"
     tables.write_text(tables.read_text("utf-8") + "\n# a change to the renderer\n", "utf-8")
