@@ -1,4 +1,4 @@
-"""Card text → the HTML Anki shows: math kept for MathJax, Pygments code, media, sanitised.
+r"""Card text → the HTML Anki shows: math kept for MathJax, Pygments code, media, sanitised.
 
 Build one :class:`Renderer` and reuse it: it holds the Markdown converter (``reset()`` between
 fields) and the HTML sanitiser. A Markdown field passes these stages, in this order:
@@ -6,8 +6,8 @@ fields) and the HTML sanitiser. A Markdown field passes these stages, in this or
 ==  =========================================================  =====================================
 #   Stage                                                      Module
 ==  =========================================================  =====================================
-1   a line of plain words is ``<p>text</p>`` at once            :mod:`~ankigen.render.card`
-2   stash math as tokens; arithmetic ``*`` and ``\\$`` literal;  :mod:`~ankigen.render.math`
+1   a line of plain words is ``<p>text</p>`` at once           :mod:`~ankigen.render.card`
+2   stash math as tokens; arithmetic ``*`` and ``\$`` literal; :mod:`~ankigen.render.math`
     ``<details markdown="1">``; close a fence left open
 3   tab-separated tables → pipe tables (outside code)          :mod:`~ankigen.render.tables`
 4   Python-Markdown, preprocessors by priority:
@@ -20,7 +20,7 @@ fields) and the HTML sanitiser. A Markdown field passes these stages, in this or
     with Markdown inside, indented code → Pygments HTML)       :mod:`~ankigen.render.code`
 6   warn about markup that could run code; nh3 sanitises       :mod:`~ankigen.render.sanitise`
 7   local ``<img src>`` → packaged media name (in stage 6)     :mod:`~ankigen.render.media`
-8   tokens → math between ``\\(…\\)`` / ``\\[…\\]``, code HTML    :mod:`~ankigen.render.math`
+8   tokens → math between ``\(…\)`` / ``\[…\]``, code HTML     :mod:`~ankigen.render.math`
 ==  =========================================================  =====================================
 
 A plain-text field is only escaped (line breaks and indentation kept) with its math stashed and
