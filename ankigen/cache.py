@@ -25,7 +25,6 @@ _LIBRARIES = (
     "mdx-breakless-lists",
     "mdx-truly-sane-lists",
 )
-_CODE = ("*.py", "parsers/*.py")
 
 
 def default_cache_dir() -> Path:
@@ -34,13 +33,16 @@ def default_cache_dir() -> Path:
     return Path(base) / "ankigen"
 
 
-@cache
-def renderer_fingerprint() -> str:
-    """A hash of ankigen's version, its code (parsers, lint, renderer) and its libraries' versions."""
+def code_fingerprint(package: Path) -> str:
+    """A hash of ankigen's version, every module under ``package`` and its libraries' versions.
+
+    Every ``*.py`` at any depth counts (parsers, lint, the ``render`` package…), taken in the order
+    of their paths relative to ``package``, so the hash does not depend on where ankigen is installed.
+    """
     digest = hashlib.sha256(__version__.encode())
-    package = Path(__file__).parent
-    for path in sorted(p for pattern in _CODE for p in package.glob(pattern)):
-        digest.update(path.name.encode())
+    modules = sorted((p.relative_to(package).as_posix(), p) for p in package.rglob("*.py"))
+    for name, path in modules:
+        digest.update(name.encode())
         digest.update(path.read_bytes())
     for library in _LIBRARIES:
         try:
@@ -48,6 +50,12 @@ def renderer_fingerprint() -> str:
         except metadata.PackageNotFoundError:
             digest.update(library.encode())
     return digest.hexdigest()
+
+
+@cache
+def renderer_fingerprint() -> str:
+    """:func:`code_fingerprint` of the running ankigen: what a cached outcome was computed by."""
+    return code_fingerprint(Path(__file__).parent)
 
 
 class OutcomeCache:

@@ -24,9 +24,10 @@ from pathlib import Path
 
 import pytest
 
-from ankigen.model import Card
+from ankigen.model import Card, RenderedCard
+from ankigen.notetype import NOTE_CSS
 from ankigen.parsers import PARSERS
-from ankigen.render import NOTE_CSS, RenderedCard, Renderer
+from ankigen.render import Renderer
 from ankigen.sources import detect_format, read_source
 
 REPO = Path(__file__).resolve().parents[1]

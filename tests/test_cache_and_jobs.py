@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from anki.collection import Collection
 from conftest import import_apkg, run
 
+import ankigen
 from ankigen import pipeline
+from ankigen.cache import code_fingerprint, renderer_fingerprint
 from ankigen.pipeline import PARALLEL_MIN_CHARS
 
 CARDS = 1200  # spread over three files, well above PARALLEL_MIN_CHARS of text
@@ -35,6 +41,17 @@ def _build(*options: str) -> dict[str, bytes]:
     result = run("build", "notes", "-o", "out", *options)
     assert result.exit_code == 0, result.output
     return {p.name: p.read_bytes() for p in sorted(Path("out").iterdir())}
+
+
+def _mark_cached_fronts(db_path: Path) -> None:
+    """Rewrite every cached front "What is rule …" as "CACHED rule …" (checksums kept valid)."""
+    with sqlite3.connect(db_path) as db:
+        for key, value in db.execute("SELECT key, value FROM outcome").fetchall():
+            marked = bytes(value).replace(b"<p>What is rule", b"<p>CACHED rule")
+            db.execute(
+                "UPDATE outcome SET value = ?, sum = ? WHERE key = ?",
+                (marked, hashlib.sha256(marked).hexdigest(), key),
+            )
 
 
 def test_jobs_and_cache_give_byte_identical_decks(
@@ -79,14 +96,7 @@ def test_warm_build_reuses_unchanged_files_and_cards(tmp_path: Path, monkeypatch
     cache = tmp_path / "cache"
     _build("--cache-dir", str(cache))
     db_path = cache / "cache.sqlite3"
-    with sqlite3.connect(db_path) as db:
-        rows = db.execute("SELECT key, value FROM outcome").fetchall()
-        for key, value in rows:  # a valid entry is used as it is: mark every cached front
-            marked = bytes(value).replace(b"<p>What is rule", b"<p>CACHED rule")
-            db.execute(
-                "UPDATE outcome SET value = ?, sum = ? WHERE key = ?",
-                (marked, hashlib.sha256(marked).hexdigest(), key),
-            )
+    _mark_cached_fronts(db_path)  # a valid entry is used as it is
     edited = notes / "notes1.md"
     text = edited.read_text("utf-8")
     # One card changes; the lines of every card after it move down by one.
@@ -120,13 +130,7 @@ def test_a_new_renderer_renders_every_card_again(tmp_path: Path, monkeypatch: py
     _notes(tmp_path / "notes")
     cache = tmp_path / "cache"
     _build("--cache-dir", str(cache))
-    with sqlite3.connect(cache / "cache.sqlite3") as db:
-        for key, value in db.execute("SELECT key, value FROM outcome").fetchall():  # mark every cached front
-            marked = bytes(value).replace(b"<p>What is rule", b"<p>CACHED rule")
-            db.execute(
-                "UPDATE outcome SET value = ?, sum = ? WHERE key = ?",
-                (marked, hashlib.sha256(marked).hexdigest(), key),
-            )
+    _mark_cached_fronts(cache / "cache.sqlite3")
     # An upgraded ankigen (or library) renders differently: nothing rendered before may be reused.
     monkeypatch.setattr(pipeline, "renderer_fingerprint", lambda: "another renderer")
     cards = json.loads(run("list", "notes", "--json", "--cache-dir", str(cache)).stdout)
@@ -134,3 +138,47 @@ def test_a_new_renderer_renders_every_card_again(tmp_path: Path, monkeypatch: py
     assert not [c for c in cards if "CACHED" in c["front_html"]]
     with sqlite3.connect(cache / "cache.sqlite3") as db:  # the old renderer's entries were replaced
         assert db.execute("SELECT count(*) FROM outcome").fetchone() == (4,)
+
+
+def _copy_of_ankigen(site: Path) -> Path:
+    """A copy of the running ankigen's package folder under ``site`` (without bytecode)."""
+    package = site / "ankigen"
+    shutil.copytree(Path(ankigen.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
+    return package
+
+
+def test_every_module_at_any_depth_is_fingerprinted(tmp_path: Path) -> None:
+    package = _copy_of_ankigen(tmp_path)
+    assert code_fingerprint(package) == renderer_fingerprint()  # paths count relative to the package
+    modules = sorted(package.rglob("*.py"))
+    assert package / "render" / "tables.py" in modules and package / "parsers" / "qa.py" in modules
+    seen = {renderer_fingerprint()}
+    for module in modules:
+        original = module.read_bytes()
+        module.write_bytes(original + b"\n# edited\n")
+        seen.add(code_fingerprint(package))
+        module.write_bytes(original)
+    assert len(seen) == len(modules) + 1  # every edit, in any module, gives a fingerprint of its own
+
+
+def test_editing_a_render_module_renders_every_card_again(tmp_path: Path) -> None:
+    package = _copy_of_ankigen(tmp_path / "site")
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.md").write_text("# A\n\n## What is rule 1?\n\nOne.\n\n## What is rule 2?\n\nTwo.\n", "utf-8")
+    cache = tmp_path / "cache"
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "site")}
+
+    def fronts() -> list[str]:
+        shown = subprocess.run(
+            [sys.executable, "-m", "ankigen", "list", "notes", "--json", "--cache-dir", str(cache)],
+            cwd=tmp_path, env=env, capture_output=True, text=True, check=True, timeout=120,
+        )  # fmt: skip
+        return [card["front_html"] for card in json.loads(shown.stdout)]
+
+    assert fronts() == ["<p>What is rule 1?</p>", "<p>What is rule 2?</p>"]
+    _mark_cached_fronts(cache / "cache.sqlite3")
+    assert fronts() == ["<p>CACHED rule 1?</p>", "<p>CACHED rule 2?</p>"]  # a warm build reuses them
+    tables = package / "render" / "tables.py"
+    tables.write_text(tables.read_text("utf-8") + "\n# a change to the renderer\n", "utf-8")
+    assert fronts() == ["<p>What is rule 1?</p>", "<p>What is rule 2?</p>"]

@@ -15,19 +15,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ankigen.model import Card, Diagnostic
-from ankigen.render import (
-    _PLAIN_SENTENCE,
-    NOTE_CSS,
-    MediaFile,
-    RenderedCard,
-    Renderer,
-    _CardState,
-    render_card,
-)
-from ankigen.render_code import highlight
+from ankigen.model import Card, Diagnostic, MediaFile, RenderedCard
+from ankigen.notetype import NOTE_CSS
+from ankigen.render import Renderer
+from ankigen.render.card import _PLAIN_SENTENCE, _CardState
+from ankigen.render.code import highlight
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "render"
+RENDERER = Renderer()
 
 
 def back(text: str, **card: object) -> str:
@@ -38,7 +33,7 @@ def back(text: str, **card: object) -> str:
 def render(text: str, root: Path = Path("."), **card: object) -> RenderedCard:
     fields: dict[str, object] = {"front": "Q", "back": text, "line": 1, "source": "notes.md"}
     fields.update(card)
-    return render_card(Card(**fields), root)  # type: ignore[arg-type]
+    return RENDERER.render(Card(**fields), root)  # type: ignore[arg-type]
 
 
 # --- math ---------------------------------------------------------------------------------------
@@ -296,7 +291,7 @@ def test_code_showing_html_is_not_unsafe() -> None:
 
 
 def test_fence_options_and_attributes_never_reach_the_html() -> None:
-    # Fenced code skips the sanitiser (render_code): nothing the author writes may become markup.
+    # Fenced code skips the sanitiser (render.code): nothing the author writes may become markup.
     html = back('```{.python #x data-x=\'"><img src=x onerror=alert(1)>\' hl_lines="1"}\nx\n```')
     assert (
         html == '<div class="highlight"><pre><span></span><code><span class="n">x</span>\n</code></pre></div>'

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from ankigen.model import Card
 from ankigen.parsers import PARSERS
 from ankigen.render import Renderer
-from ankigen.render_inline import TRIGGERS
+from ankigen.render.inline import TRIGGERS
 from ankigen.sources import detect_format, find_sources, read_source
 
 

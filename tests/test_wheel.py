@@ -37,7 +37,7 @@ def test_wheel_builds_and_runs_from_its_install(tmp_path: Path) -> None:
         timeout=300,
     )
     env = {**os.environ, "PYTHONPATH": str(target)}
-    probe = "import ankigen, ankigen.render as r; print(ankigen.__file__); print(len(r.NOTE_CSS))"
+    probe = "import ankigen, ankigen.render, ankigen.notetype as p; print(ankigen.__file__, len(p.NOTE_CSS))"
     shown = subprocess.run(
         [sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True, check=True
     )

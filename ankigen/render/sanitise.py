@@ -1,13 +1,9 @@
-"""HTML safety and images: the nh3 allow-list for card HTML and local image resolution."""
+"""HTML safety: the nh3 allow-list for card HTML and the markup it removes because it can run code."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
-from urllib.parse import unquote
 
 import nh3
 
@@ -48,7 +44,6 @@ UNSAFE_HTML = re.compile(
     r"|javascript\s*:(?=[^<>]*>)",
     re.IGNORECASE,
 )
-_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:|^//")
 
 
 def make_cleaner(attribute_filter: Callable[[str, str, str], str | None]) -> nh3.Cleaner:
@@ -61,31 +56,3 @@ def make_cleaner(attribute_filter: Callable[[str, str, str], str | None]) -> nh3
         url_schemes=URL_SCHEMES,
         filter_style_properties=STYLE_PROPERTIES,
     )
-
-
-@dataclass(frozen=True)
-class ImageRef:
-    """Where an ``<img src>`` points: remote, outside the tree, missing, or a file to package."""
-
-    remote: bool = False
-    outside: bool = False
-    path: Path | None = None
-    name: str | None = None
-
-
-def resolve_image(src: str, base: Path, root: Path) -> ImageRef:
-    """Resolve an image ``src`` written in a note under ``base`` against the source tree ``root``.
-
-    A path starting with ``/`` is taken from ``root`` (as a repository-root link on GitHub).
-    """
-    if _SCHEME.match(src):
-        return ImageRef(remote=True)
-    relative = unquote(src.split("#", 1)[0].split("?", 1)[0])
-    start = root if relative.startswith("/") else base
-    path = (start / relative.lstrip("/")).resolve()
-    if not path.is_relative_to(root.resolve()):
-        return ImageRef(outside=True)
-    if not path.is_file():
-        return ImageRef()
-    digest = hashlib.sha1(path.read_bytes()).hexdigest()
-    return ImageRef(path=path, name=digest + path.suffix.lower())

@@ -1,12 +1,4 @@
-"""Card text → the HTML Anki shows: math kept for MathJax, Pygments code, media, sanitised.
-
-Build one :class:`Renderer` and reuse it: it holds the Markdown converter (``reset()`` between
-fields) and the HTML sanitiser. Pipeline for a Markdown field: stash math and keep arithmetic
-``*`` literal (:mod:`ankigen.render_math`), turn tab-separated tables into pipe tables
-(:mod:`ankigen.render_tables`), convert with Python-Markdown (fenced code highlighted into the
-same stash, :mod:`ankigen.render_code`), sanitise with nh3 while rewriting local image sources to
-packaged media, then put the math and code back.
-"""
+"""The :class:`Renderer`: one card's fields through the stages listed in :mod:`ankigen.render`."""
 
 from __future__ import annotations
 
@@ -18,15 +10,14 @@ from pathlib import Path
 
 import markdown
 
-from ankigen import render_pygments  # noqa: F401 (caches Pygments lexers and style tables)
 from ankigen.model import Card, Diagnostic, MediaFile, RenderedCard
-from ankigen.notetype import NOTE_CSS  # noqa: F401 (re-exported: the CSS the rendered HTML is styled by)
-from ankigen.render_code import fence_format
-from ankigen.render_html import UNSAFE_HTML, make_cleaner, resolve_image
-from ankigen.render_inline import InlineTriggersExtension
-from ankigen.render_lists import ListsExtension
-from ankigen.render_math import MathStash, protect_markdown, split_plain_math
-from ankigen.render_tables import convert_tab_tables
+from ankigen.render.code import fence_format
+from ankigen.render.inline import InlineTriggersExtension
+from ankigen.render.lists import ListsExtension
+from ankigen.render.math import MathStash, protect_markdown, split_plain_math
+from ankigen.render.media import resolve_image
+from ankigen.render.sanitise import UNSAFE_HTML, make_cleaner
+from ankigen.render.tables import convert_tab_tables
 
 _PLAIN_SENTENCE = re.compile(r"[^\W\d_](?:[^\W_]|[ ,.?'\"():;/=%+-])*(?<! )")
 """One line of words and plain punctuation, no Markdown syntax: its HTML is ``<p>text</p>``."""
@@ -182,14 +173,3 @@ class Renderer:
             media=tuple(state.media[name] for name in sorted(state.media)),
             diagnostics=tuple(state.diagnostics),
         )
-
-
-_RENDERER: Renderer | None = None
-
-
-def render_card(card: Card, root: Path) -> RenderedCard:
-    """Render ``card`` with a shared module-level :class:`Renderer`."""
-    global _RENDERER
-    if _RENDERER is None:
-        _RENDERER = Renderer()
-    return _RENDERER.render(card, root)

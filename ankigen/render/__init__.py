@@ -1,0 +1,34 @@
+r"""Card text → the HTML Anki shows: math kept for MathJax, Pygments code, media, sanitised.
+
+Build one :class:`Renderer` and reuse it: it holds the Markdown converter (``reset()`` between
+fields) and the HTML sanitiser. A Markdown field passes these stages, in this order:
+
+==  =========================================================  =====================================
+#   Stage                                                      Module
+==  =========================================================  =====================================
+1   a line of plain words is ``<p>text</p>`` at once           :mod:`~ankigen.render.card`
+2   stash math as tokens; arithmetic ``*`` and ``\$`` literal; :mod:`~ankigen.render.math`
+    ``<details markdown="1">``; close a fence left open
+3   tab-separated tables → pipe tables (outside code)          :mod:`~ankigen.render.tables`
+4   Python-Markdown, preprocessors by priority:
+    30 normalise whitespace; 29 pick the inline patterns the   :mod:`~ankigen.render.inline`
+    field can use;
+    25 fenced code → Pygments HTML, put in the stash           :mod:`~ankigen.render.code`
+    22 blank line before a list; 21 re-indent lists to 2       :mod:`~ankigen.render.lists`
+    spaces a level; 20 raw HTML blocks
+5   Python-Markdown blocks and inlines (tables, lists, HTML
+    with Markdown inside, indented code → Pygments HTML)       :mod:`~ankigen.render.code`
+6   warn about markup that could run code; nh3 sanitises       :mod:`~ankigen.render.sanitise`
+7   local ``<img src>`` → packaged media name (in stage 6)     :mod:`~ankigen.render.media`
+8   tokens → math between ``\(…\)`` / ``\[…\]``, code HTML     :mod:`~ankigen.render.math`
+==  =========================================================  =====================================
+
+A plain-text field is only escaped (line breaks and indentation kept) with its math stashed and
+restored (stages 2 and 8); a context title is rendered as Markdown and unwrapped from its ``<p>``.
+"""
+
+from __future__ import annotations
+
+from ankigen.render.card import Renderer
+
+__all__ = ["Renderer"]

@@ -1,0 +1,39 @@
+"""Local images: where an ``<img src>`` points and the packaged media name of the file it finds."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote
+
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:|^//")
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """Where an ``<img src>`` points: remote, outside the tree, missing, or a file to package."""
+
+    remote: bool = False
+    outside: bool = False
+    path: Path | None = None
+    name: str | None = None
+
+
+def resolve_image(src: str, base: Path, root: Path) -> ImageRef:
+    """Resolve an image ``src`` written in a note under ``base`` against the source tree ``root``.
+
+    A path starting with ``/`` is taken from ``root`` (as a repository-root link on GitHub).
+    """
+    if _SCHEME.match(src):
+        return ImageRef(remote=True)
+    relative = unquote(src.split("#", 1)[0].split("?", 1)[0])
+    start = root if relative.startswith("/") else base
+    path = (start / relative.lstrip("/")).resolve()
+    if not path.is_relative_to(root.resolve()):
+        return ImageRef(outside=True)
+    if not path.is_file():
+        return ImageRef()
+    digest = hashlib.sha1(path.read_bytes()).hexdigest()
+    return ImageRef(path=path, name=digest + path.suffix.lower())
