@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ankigen import package
+from ankigen import package, rules
 from ankigen.cache import OutcomeCache
 from ankigen.config import Config, DeckSpec
 from ankigen.model import Card, Diagnostic, RenderedCard
@@ -62,9 +62,7 @@ class Deck:
             message = (
                 f"question already asked at {self._first[card.key]} in deck {self.name!r}; both become notes"
             )
-            self.diagnostics.append(
-                Diagnostic(card.source, card.line, "warning", "duplicate-question", message)
-            )
+            self.diagnostics.append(rules.DUPLICATE_QUESTION.at(card.source, card.line, message))
         return package.note_guid(self.name, card.key, occurrence)
 
     @property
@@ -321,7 +319,7 @@ def _note_fields(built: BuiltCard) -> package.NoteFields:
 
 def _downgrade(diagnostic: Diagnostic) -> Diagnostic:
     """A binary or unreadable file found while walking a folder is skipped with a warning."""
-    if diagnostic.rule in ("binary-file", "read-error"):
+    if diagnostic.rule in (rules.BINARY_FILE.id, rules.READ_ERROR.id):
         return dataclasses.replace(diagnostic, severity="warning", message=diagnostic.message + "; skipped")
     return diagnostic
 

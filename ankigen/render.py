@@ -18,7 +18,10 @@ from pathlib import Path
 
 import markdown
 
-from ankigen import render_pygments  # noqa: F401 (caches Pygments lexers and style tables)
+from ankigen import (
+    render_pygments,  # noqa: F401 (caches Pygments lexers and style tables)
+    rules,
+)
 from ankigen.model import Card, Diagnostic, MediaFile, RenderedCard
 from ankigen.package import NOTE_CSS  # noqa: F401 (re-exported: the CSS the rendered HTML is styled by)
 from ankigen.render_code import fence_format
@@ -73,11 +76,8 @@ class _CardState:
                 return base + text.count("\n", 0, at)
         return self.card.line
 
-    def warn(self, rule: str, message: str, needle: str, severity: str = "warning") -> None:
-        line = self.line_of(needle)
-        diag = Diagnostic(
-            self.card.source, line, "error" if severity == "error" else "warning", rule, message
-        )
+    def warn(self, rule: rules.Rule, message: str, needle: str) -> None:
+        diag = rule.at(self.card.source, self.line_of(needle), message)
         if diag not in self.diagnostics:
             self.diagnostics.append(diag)
 
@@ -115,14 +115,13 @@ class Renderer:
             return src
         if found.outside:
             state.warn(
-                "media-outside-tree",
+                rules.MEDIA_OUTSIDE_TREE,
                 f"image {src!r} is outside the source tree {state.root}; not packaged",
                 src,
-                severity="error",
             )
             return None
         if found.path is None or found.name is None:
-            state.warn("missing-image", f"image {src!r} not found", src)
+            state.warn(rules.MISSING_IMAGE, f"image {src!r} not found", src)
             return src
         state.media.setdefault(found.name, MediaFile(found.name, found.path))
         return found.name
@@ -140,7 +139,7 @@ class Renderer:
         converted = self._md.convert(source)
         for m in UNSAFE_HTML.finditer(converted):
             snippet = m.group(0).strip().rstrip("=").strip()
-            state.warn("unsafe-html", f"removed HTML that could run code: {snippet!r}", snippet)
+            state.warn(rules.UNSAFE_HTML, f"removed HTML that could run code: {snippet!r}", snippet)
         self._state = state
         try:
             cleaned = self._cleaner.clean(converted)
