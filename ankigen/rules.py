@@ -45,12 +45,12 @@ EMPTY_FILE = Rule("empty-file", "warning", "the file is empty or only whitespace
 CONFIG = Rule(
     "config",
     "error",
-    "ankigen.toml (or [tool.ankigen]) cannot be read, is not valid TOML, or has an unknown key or a "
+    "`ankigen.toml` (or `[tool.ankigen]`) cannot be read, is not valid TOML, or has an unknown key or a "
     "wrong type",
 )
 # Parsing the note formats.
 NO_CARDS = Rule(
-    "no-cards", "warning", "the file has text but none of it reads as cards in its format (see --format)"
+    "no-cards", "warning", "the file has text but none of it reads as cards in its format (see `--format`)"
 )
 ORPHAN_TEXT = Rule(
     "orphan-text",
@@ -60,14 +60,16 @@ ORPHAN_TEXT = Rule(
 EMPTY_ANSWER = Rule(
     "empty-answer",
     "warning",
-    "the answer is empty or only a placeholder such as TODO, so the question is skipped",
+    "the answer is empty or only a placeholder such as `TODO`, so the question is skipped",
 )
-NA_ANSWER = Rule("na-answer", "warning", "the answer is only 'NA', so the question is skipped")
+NA_ANSWER = Rule("na-answer", "warning", "the answer is only `NA`, so the question is skipped")
 UNANSWERED_QUESTION = Rule(
-    "unanswered-question", "warning", "a Q:/A: question has no answer after it, so it is skipped"
+    "unanswered-question", "warning", "a `Q:`/`A:` question has no answer after it, so it is skipped"
 )
 UNCLOSED_FENCE = Rule(
-    "unclosed-fence", "warning", "a code fence (```, ~~~ or a questionnaire's ''') is never closed"
+    "unclosed-fence",
+    "warning",
+    "a code fence (of backticks, tildes or a questionnaire's `'''`) is never closed",
 )
 DUPLICATE_QUESTION = Rule(
     "duplicate-question",
@@ -76,18 +78,20 @@ DUPLICATE_QUESTION = Rule(
 )
 # Checking the cards' Markdown and TeX.
 TEX_UNCLOSED = Rule(
-    "tex-unclosed", "warning", "math opened with $, $$, \\( or \\[ is never closed, so it is not typeset"
+    "tex-unclosed",
+    "warning",
+    "math opened with `$`, `$$`, `\\(`, `\\[` or `<math>` is never closed, so it is not typeset",
 )
 TEX_UNBALANCED = Rule(
     "tex-unbalanced",
     "warning",
-    "braces, \\left/\\right or \\begin/\\end in math do not pair up; MathJax shows an error",
+    "braces, `\\left`/`\\right` or `\\begin`/`\\end` in math do not pair up; MathJax shows an error",
 )
 TEX_UNKNOWN_ENV = Rule(
-    "tex-unknown-env", "warning", "\\begin{…} names an environment MathJax does not know; it shows an error"
+    "tex-unknown-env", "warning", "`\\begin{…}` names an environment MathJax does not know; it shows an error"
 )
 STRAY_EMPHASIS = Rule(
-    "stray-emphasis", "warning", "a '**' with no partner shows as literal asterisks on the card"
+    "stray-emphasis", "warning", "a `**` with no partner shows as literal asterisks on the card"
 )
 # Rendering.
 MISSING_IMAGE = Rule(
@@ -101,7 +105,7 @@ MEDIA_OUTSIDE_TREE = Rule(
 UNSAFE_HTML = Rule(
     "unsafe-html",
     "warning",
-    "HTML that could run code (script, on* handlers, javascript: URLs) was removed from the card",
+    "HTML that could run code (`script`, `on*` handlers, `javascript:` URLs) was removed from the card",
 )
 
 RULES: tuple[Rule, ...] = (
