@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ankigen import package
+from ankigen import package, rules
 from ankigen.cache import OutcomeCache
 from ankigen.config import Config, DeckSpec
 from ankigen.identity import DeckGuids, deck_name_for
@@ -318,7 +318,7 @@ def _note_fields(built: BuiltCard) -> package.NoteFields:
 
 def _downgrade(diagnostic: Diagnostic) -> Diagnostic:
     """A binary or unreadable file found while walking a folder is skipped with a warning."""
-    if diagnostic.rule in ("binary-file", "read-error"):
+    if diagnostic.rule in (rules.BINARY_FILE.id, rules.READ_ERROR.id):
         return dataclasses.replace(diagnostic, severity="warning", message=diagnostic.message + "; skipped")
     return diagnostic
 

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
-from ankigen import __version__
+from ankigen import __version__, rules
 from ankigen.build import Collected, CollectOptions, build, collect
 from ankigen.cache import default_cache_dir
 from ankigen.config import FORMAT_CHOICES, Config, ConfigError, find_config, load_config
@@ -218,6 +218,15 @@ def list_command(notes: Selection, as_json: bool) -> None:
         sys.exit(1)
 
 
+def _explain(ctx: click.Context, _param: click.Parameter, rule_id: str | None) -> None:
+    """Print a rule's id, severity and help, then end the command (``check --explain``)."""
+    if rule_id is None or ctx.resilient_parsing:
+        return
+    rule = rules.BY_ID[rule_id]
+    click.echo(f"{rule.id} ({rule.severity})\n{rule.help}")
+    ctx.exit()
+
+
 @cli.command("check")
 @source_options
 @click.option(
@@ -229,6 +238,15 @@ def list_command(notes: Selection, as_json: bool) -> None:
     help="How to report diagnostics.",
 )
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
+@click.option(
+    "--explain",
+    metavar="RULE",
+    type=click.Choice([rule.id for rule in rules.RULES]),
+    is_eager=True,
+    expose_value=False,
+    callback=_explain,
+    help="Print RULE's severity and what it means, and exit (RULE is the id shown in [brackets]).",
+)
 def check_command(notes: Selection, output_format: Output, strict: bool) -> None:
     """Report problems in the notes as `path:line: severity: message [rule]`.
 
@@ -236,6 +254,7 @@ def check_command(notes: Selection, output_format: Output, strict: bool) -> None
     Examples:
       ankigen check
       ankigen check notes/ --strict --output github
+      ankigen check --explain tex-unbalanced
     """
     collected = notes.collect()
     diagnostics = collected.all_diagnostics()

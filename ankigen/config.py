@@ -13,6 +13,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
+from ankigen import rules
 from ankigen.identity import full_deck_name
 from ankigen.model import Diagnostic
 from ankigen.parsers import FORMATS
@@ -120,13 +121,13 @@ def load_config(path: Path | None) -> Config:
     try:
         text = path.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(Diagnostic(shown, 1, "error", "config", f"cannot read config: {exc}")) from exc
+        raise ConfigError(rules.CONFIG.at(shown, 1, f"cannot read config: {exc}")) from exc
     try:
         data: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         match = re.search(r"line (\d+)", str(exc))
         line = int(match.group(1)) if match else 1
-        raise ConfigError(Diagnostic(shown, line, "error", "config", f"invalid TOML: {exc}")) from exc
+        raise ConfigError(rules.CONFIG.at(shown, line, f"invalid TOML: {exc}")) from exc
     if path.name == "pyproject.toml":
         data = data.get("tool", {}).get("ankigen", {})
     return _validate(data, text, shown, path)
@@ -137,7 +138,7 @@ def _validate(data: dict[str, Any], text: str, shown: str, path: Path) -> Config
 
     def fail(message: str, key: str, deck_index: int | None = None) -> ConfigError:
         line = locate.line(key, deck_index)
-        return ConfigError(Diagnostic(shown, line, "error", "config", message))
+        return ConfigError(rules.CONFIG.at(shown, line, message))
 
     _check_table(data, _TOP, "", fail)
     top = _values(data, _TOP)

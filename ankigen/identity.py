@@ -28,6 +28,7 @@ from pathlib import Path
 
 import genanki
 
+from ankigen import rules
 from ankigen.model import Card, Diagnostic
 
 _NUMBERING = re.compile(r"^\s*(?:q\s*\d+\s*[.:)]|q:|\d+\s*[.)])\s*", re.IGNORECASE)
@@ -99,5 +100,5 @@ class DeckGuids:
             message = (
                 f"question already asked at {self._first[card.key]} in deck {self.deck!r}; both become notes"
             )
-            warning = Diagnostic(card.source, card.line, "warning", "duplicate-question", message)
+            warning = rules.DUPLICATE_QUESTION.at(card.source, card.line, message)
         return note_guid(self.deck, card.key, occurrence), warning

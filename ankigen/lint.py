@@ -12,6 +12,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from ankigen import rules
 from ankigen.model import Card, Diagnostic
 
 #: Environments MathJax 3 knows with the ``base``, ``ams`` and ``mathtools`` packages
@@ -107,7 +108,7 @@ class _Problem:
     """A problem at ``offset`` in a field's text, before it is placed at a source line."""
 
     offset: int
-    rule: str
+    rule: rules.Rule
     message: str
 
 
@@ -150,10 +151,10 @@ def lint_card(card: Card) -> list[Diagnostic]:
         if card.markup != "plain":
             _check_emphasis(field)
         starts = _line_starts(text)
-        for p in sorted(field.problems, key=lambda p: (p.offset, p.rule)):
+        for p in sorted(field.problems, key=lambda p: (p.offset, p.rule.id)):
             row = bisect_right(starts, p.offset) - 1
             col = p.offset - starts[row] + 1 if with_col else None
-            out.append(Diagnostic(card.source, first_line + row, "warning", p.rule, p.message, col))
+            out.append(p.rule.at(card.source, first_line + row, p.message, col))
     return out
 
 
@@ -334,7 +335,7 @@ def _delimited(field: _Field, i: int, width: int, closer: str, limit: int, no_cl
     opener = field.text[i : i + width]
     if j < 0:
         field.problems.append(
-            _Problem(i, "tex-unclosed", f"math opened with '{opener}' is never closed with '{closer}'")
+            _Problem(i, rules.TEX_UNCLOSED, f"math opened with '{opener}' is never closed with '{closer}'")
         )
         field.mask(i, i + width)
         return i + width
@@ -367,7 +368,7 @@ def _dollar(field: _Field, i: int, limit: int) -> int:
         rest = text[i + 1 : j if line_end < 0 else line_end]
         if not rest[:1].isdigit() and _TEX_HINT.search(rest):
             message = "math opened with '$' has no closing '$' (one right after a non-space, before no digit)"
-            field.problems.append(_Problem(i, "tex-unclosed", message))
+            field.problems.append(_Problem(i, rules.TEX_UNCLOSED, message))
     return i + 1
 
 
@@ -421,7 +422,9 @@ def _check_tex(field: _Field, math: _Math) -> None:
             name = text[j + 1 : k]
             if name in ("left", "right") and text.startswith("\\\\", k):
                 field.problems.append(
-                    _Problem(j, "tex-unbalanced", f"'\\{name}\\\\' is not a delimiter (use '\\{{' or '\\}}')")
+                    _Problem(
+                        j, rules.TEX_UNBALANCED, f"'\\{name}\\\\' is not a delimiter (use '\\{{' or '\\}}')"
+                    )
                 )
                 return
             if name == "left":
@@ -434,7 +437,9 @@ def _check_tex(field: _Field, math: _Math) -> None:
                 if env is not None and name == "begin":
                     if env not in KNOWN_ENVIRONMENTS:
                         field.problems.append(
-                            _Problem(j, "tex-unknown-env", f"MathJax does not know the environment '{env}'")
+                            _Problem(
+                                j, rules.TEX_UNKNOWN_ENV, f"MathJax does not know the environment '{env}'"
+                            )
                         )
                     stack.append(("env:" + env, j))
                 elif env is not None and not _close(
@@ -469,7 +474,7 @@ def _close(field: _Field, stack: list[tuple[str, int]], kind: str, at: int, extr
     if any(k == kind for k, _ in stack):
         _unclosed(field, *stack[-1])  # an inner group was left open
     else:
-        field.problems.append(_Problem(at, "tex-unbalanced", extra))
+        field.problems.append(_Problem(at, rules.TEX_UNBALANCED, extra))
     return False
 
 
@@ -481,7 +486,7 @@ def _unclosed(field: _Field, kind: str, at: int) -> None:
     else:
         env = kind[4:]
         message = f"'\\begin{{{env}}}' without a matching '\\end{{{env}}}'"
-    field.problems.append(_Problem(at, "tex-unbalanced", message))
+    field.problems.append(_Problem(at, rules.TEX_UNBALANCED, message))
 
 
 # --------------------------------------------------------------------------- emphasis
@@ -519,7 +524,7 @@ def _check_emphasis(field: _Field) -> None:
             i = k
         for run in runs:
             if run.length >= 2 and run.left:
-                field.problems.append(_Problem(run.offset, "stray-emphasis", _STRAY))
+                field.problems.append(_Problem(run.offset, rules.STRAY_EMPHASIS, _STRAY))
 
 
 @dataclass

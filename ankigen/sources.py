@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ankigen import rules
 from ankigen.model import Diagnostic
 
 SOURCE_SUFFIXES = (".md", ".markdown", ".txt")
@@ -64,28 +65,20 @@ def decode(data: bytes, path: str) -> SourceText:
         text = data.decode("utf-16", errors="replace")
     else:
         if b"\x00" in data[:_SNIFF_BYTES]:
-            return SourceText(
-                path, None, [Diagnostic(path, 1, "error", "binary-file", "binary file, not notes")]
-            )
+            return SourceText(path, None, [rules.BINARY_FILE.at(path, 1, "binary file, not notes")])
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             line = data.count(b"\n", 0, exc.start) + 1
             text = data.decode("cp1252", errors="replace")
             diagnostics.append(
-                Diagnostic(
-                    path,
-                    line,
-                    "warning",
-                    "encoding",
-                    "not valid UTF-8; decoded as Windows-1252 (cp1252); save the file as UTF-8",
+                rules.ENCODING.at(
+                    path, line, "not valid UTF-8; decoded as Windows-1252 (cp1252); save the file as UTF-8"
                 )
             )
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
-        return SourceText(
-            path, None, diagnostics + [Diagnostic(path, 1, "warning", "empty-file", "empty file, no cards")]
-        )
+        return SourceText(path, None, diagnostics + [rules.EMPTY_FILE.at(path, 1, "empty file, no cards")])
     return SourceText(path, text, diagnostics)
 
 
@@ -98,7 +91,7 @@ def read_source(path: Path) -> SourceText:
         return SourceText(
             shown,
             None,
-            [Diagnostic(shown, 1, "error", "read-error", f"cannot read file: {exc.strerror or exc}")],
+            [rules.READ_ERROR.at(shown, 1, f"cannot read file: {exc.strerror or exc}")],
         )
     return decode(data, shown)
 

@@ -38,6 +38,20 @@ def test_usage_errors_exit_2_without_traceback(tmp_path: Path) -> None:
     assert ankigen("check", "--output", "xml", cwd=tmp_path).returncode == 2
 
 
+def test_check_explain_prints_the_rule_without_checking(project: Path) -> None:
+    from ankigen import rules
+
+    for rule in (rules.TEX_UNBALANCED, rules.MEDIA_OUTSIDE_TREE):
+        shown = run("check", "--explain", rule.id)
+        assert shown.exit_code == 0, shown.output
+        assert shown.stdout == f"{rule.id} ({rule.severity})\n{rule.help}\n"
+        assert shown.stderr == ""  # the seeds were not checked: no summary line
+    unknown = run("check", "--explain", "tex-unbalance")
+    assert unknown.exit_code == 2 and unknown.stdout == ""
+    assert "Invalid value for '--explain': 'tex-unbalance' is not one of" in unknown.stderr
+    assert all(f"'{rule.id}'" in unknown.stderr for rule in rules.RULES)
+
+
 def test_version_and_help_examples(tmp_path: Path) -> None:
     from ankigen import __version__
 

@@ -11,7 +11,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ankigen.model import Card, Diagnostic, ParseResult
+from ankigen import rules
+from ankigen.model import Card, ParseResult
 from ankigen.parsers import md_text as mt
 from ankigen.parsers.md_blocks import BLANK, CODE, FRONT, HR, HTML, TEXT, Heading, scan
 
@@ -83,8 +84,8 @@ class _Parser:
         self.bare_numbers = numbered >= 3
 
     # ---- diagnostics -------------------------------------------------------------------------
-    def warn(self, line: int, rule: str, message: str) -> None:
-        self.result.diagnostics.append(Diagnostic(self.path, line + 1, "warning", rule, message))
+    def warn(self, line: int, rule: rules.Rule, message: str) -> None:
+        self.result.diagnostics.append(rule.at(self.path, line + 1, message))
 
     # ---- body inspection ---------------------------------------------------------------------
     def _content(self, i: int) -> bool:
@@ -99,16 +100,16 @@ class _Parser:
             return False
         return not (mt.is_toc_line(line) or mt.is_nav_line(line))
 
-    def _placeholder(self, start: int, end: int) -> str | None:
-        """The rule id when the body is only a placeholder like ``TODO`` or ``NA``."""
+    def _placeholder(self, start: int, end: int) -> rules.Rule | None:
+        """The rule when the body is only a placeholder like ``TODO`` or ``NA``."""
         words = " ".join(self.lines[i].strip() for i in range(start, end) if self._content(i))
         words = words.strip(" *_>`")
         if not words:
-            return "empty-answer"
+            return rules.EMPTY_ANSWER
         if mt.NA_ANSWER.match(words):
-            return "na-answer"
+            return rules.NA_ANSWER
         if mt.PLACEHOLDER.match(words):
-            return "empty-answer"
+            return rules.EMPTY_ANSWER
         return None
 
     def _link_list(self, start: int, end: int) -> bool:
@@ -122,7 +123,7 @@ class _Parser:
                 continue
             if _IMAGE_OR_BADGE.match(self.lines[i].strip()):
                 continue
-            self.warn(i, "orphan-text", "text here belongs to no question; it is not on any card")
+            self.warn(i, rules.ORPHAN_TEXT, "text here belongs to no question; it is not on any card")
             return
 
     def _is_divider(self, k: int) -> bool:
@@ -138,7 +139,7 @@ class _Parser:
             nxt.level == h.level
             and not nxt.nested
             and (mt.is_question(nxt.text) or re.match(r"^[*_\s]*(?:0?1[.)]|I\.)\s", nxt.text) is not None)
-            and self._placeholder(h.end, nxt.line) == "empty-answer"
+            and self._placeholder(h.end, nxt.line) == rules.EMPTY_ANSWER
             and not any(self._content(i) for i in range(h.end, nxt.line))
         )
 
@@ -232,12 +233,12 @@ class _Parser:
         if node.children:
             self.walk(node.children, (*ctx, title), None)
             return None
-        if question or rule == "na-answer" or not re.search(r"\]\(", node.text):
+        if question or rule == rules.NA_ANSWER or not re.search(r"\]\(", node.text):
             self._skip(node, rule)
         return None
 
-    def _skip(self, node: _Node, rule: str) -> None:
-        what = "is NA" if rule == "na-answer" else "is empty"
+    def _skip(self, node: _Node, rule: rules.Rule) -> None:
+        what = "is NA" if rule == rules.NA_ANSWER else "is empty"
         self.warn(node.heading.line, rule, f"the answer to {mt.front_of(node.text)!r} {what}; skipped")
         self.result.skipped += 1
 
@@ -307,7 +308,7 @@ class _Parser:
 
     def run(self) -> ParseResult:
         for i in self.scan.unclosed_fences:
-            self.warn(i, "unclosed-fence", "code fence is never closed; it is read as text")
+            self.warn(i, rules.UNCLOSED_FENCE, "code fence is never closed; it is read as text")
         roots = self.build_tree()
         first = roots[0].heading.line if roots else len(self.lines)
         self._orphan_check(0, first)
@@ -323,10 +324,10 @@ class _Parser:
             if made.back.strip():
                 self.result.cards.append(made)
             else:  # only navigation or rules below it after all
-                self._skip(draft.node, "empty-answer")
+                self._skip(draft.node, rules.EMPTY_ANSWER)
         self.result.diagnostics.sort(key=lambda d: d.sort_key())
         if not self.result.cards and any(line.strip() for line in self.lines):
-            self.warn(0, "no-cards", "no headings with answers found; no cards")
+            self.warn(0, rules.NO_CARDS, "no headings with answers found; no cards")
         return self.result
 
 

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ankigen import rules
 from ankigen.model import Card, Diagnostic, ParseResult
 from ankigen.parsers.md_text import atx_heading
 
@@ -204,8 +205,8 @@ class _Parser:
         self.prev_blank = True
 
     # -- diagnostics -------------------------------------------------------------------------------
-    def warn(self, line: int, rule: str, message: str) -> None:
-        self.result.diagnostics.append(Diagnostic(self.path, line, "warning", rule, message))
+    def warn(self, line: int, rule: rules.Rule, message: str) -> None:
+        self.result.diagnostics.append(rule.at(self.path, line, message))
 
     def flush_paragraph(self) -> None:
         """Report the pending orphan paragraph (unless it holds no letters or digits at all)."""
@@ -216,11 +217,9 @@ class _Parser:
         joined = "\n".join(item.text for item in para)
         if any(ch.isalnum() for ch in joined):
             self.orphans.append(
-                Diagnostic(
+                rules.ORPHAN_TEXT.at(
                     self.path,
                     para[0].line,
-                    "warning",
-                    "orphan-text",
                     f"text outside any question/answer is ignored: {_snippet(joined)}",
                 )
             )
@@ -248,11 +247,9 @@ class _Parser:
         if not front:
             if back:
                 self.orphans.append(
-                    Diagnostic(
+                    rules.ORPHAN_TEXT.at(
                         self.path,
                         back_line,
-                        "warning",
-                        "orphan-text",
                         f"answer without a question is ignored: {_snippet(back)}",
                     )
                 )
@@ -261,11 +258,11 @@ class _Parser:
             self.result.skipped += 1
             if card.answering:
                 self.warn(
-                    card.line, "empty-answer", f"question has an empty answer: {_quoted_question(front)}"
+                    card.line, rules.EMPTY_ANSWER, f"question has an empty answer: {_quoted_question(front)}"
                 )
             else:
                 self.warn(
-                    card.line, "unanswered-question", f"question has no answer: {_quoted_question(front)}"
+                    card.line, rules.UNANSWERED_QUESTION, f"question has no answer: {_quoted_question(front)}"
                 )
             return
         self.result.cards.append(
@@ -372,11 +369,9 @@ class _Parser:
                     in_comment = True
                 else:
                     self.orphans.append(
-                        Diagnostic(
+                        rules.ORPHAN_TEXT.at(
                             self.path,
                             lineno,
-                            "warning",
-                            "orphan-text",
                             "HTML comment is never closed; only this line is ignored",
                         )
                     )
@@ -387,7 +382,7 @@ class _Parser:
         if self.result.cards:
             self.result.diagnostics.extend(self.orphans)
         elif text.strip():
-            self.warn(1, "no-cards", "no Q:/A: cards found")
+            self.warn(1, rules.NO_CARDS, "no Q:/A: cards found")
         self.result.diagnostics.sort(key=Diagnostic.sort_key)
         return self.result
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ankigen import rules
 from ankigen.model import Card, Diagnostic, ParseResult
 from ankigen.parsers.md_text import atx_heading
 
@@ -112,8 +113,8 @@ class _Parser:
     failed: tuple[int, int] = (0, 0)
     question_cache: dict[int, int | None] = field(default_factory=dict)
 
-    def warn(self, line: int, rule: str, message: str) -> None:
-        self.result.diagnostics.append(Diagnostic(self.path, line, "warning", rule, message))
+    def warn(self, line: int, rule: rules.Rule, message: str) -> None:
+        self.result.diagnostics.append(rule.at(self.path, line, message))
 
     # -- look-ahead ------------------------------------------------------------------------------------
     def question_at(self, i: int) -> tuple[int, int] | None:
@@ -189,7 +190,7 @@ class _Parser:
         if self.result.cards:
             self.result.diagnostics.extend(self.orphans)
         elif any(line.strip() for line in lines):
-            self.warn(1, "no-cards", "no '---' / 'N. question' / '---' questionnaire items found")
+            self.warn(1, rules.NO_CARDS, "no '---' / 'N. question' / '---' questionnaire items found")
         self.result.diagnostics.sort(key=Diagnostic.sort_key)
         return self.result
 
@@ -200,11 +201,9 @@ class _Parser:
         text = "\n".join(self.lines[k] for k in paragraph)
         if any(ch.isalnum() for ch in text):
             self.orphans.append(
-                Diagnostic(
+                rules.ORPHAN_TEXT.at(
                     self.path,
                     paragraph[0] + 1,
-                    "warning",
-                    "orphan-text",
                     f"text outside any question/answer is ignored: {_snippet(text)}",
                 )
             )
@@ -249,7 +248,7 @@ class _Parser:
             i += 1
         if fence is not None:
             self.warn(
-                fence.line, "unclosed-fence", f"code fence opened here is never closed: {_snippet(front)}"
+                fence.line, rules.UNCLOSED_FENCE, f"code fence opened here is never closed: {_snippet(front)}"
             )
             if fence.char == "'":
                 out[fence.out_index] = f"{fence.indent}{'`' * max(3, max_ticks + 1)}{fence.info}"
@@ -265,10 +264,10 @@ class _Parser:
         back = "\n".join(out[start:end])
         if not back:
             self.result.skipped += 1
-            self.warn(line, "empty-answer", f"question has an empty answer: {_snippet(front)}")
+            self.warn(line, rules.EMPTY_ANSWER, f"question has an empty answer: {_snippet(front)}")
         elif _is_na(back):
             self.result.skipped += 1
-            self.warn(line, "na-answer", f"answer is only 'NA', question skipped: {_snippet(front)}")
+            self.warn(line, rules.NA_ANSWER, f"answer is only 'NA', question skipped: {_snippet(front)}")
         else:
             self.result.cards.append(
                 Card(

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import markdown
 
+from ankigen import rules
 from ankigen.model import Card, Diagnostic, MediaFile, RenderedCard
 from ankigen.render.code import fence_format
 from ankigen.render.inline import InlineTriggersExtension
@@ -64,11 +65,8 @@ class _CardState:
                 return base + text.count("\n", 0, at)
         return self.card.line
 
-    def warn(self, rule: str, message: str, needle: str, severity: str = "warning") -> None:
-        line = self.line_of(needle)
-        diag = Diagnostic(
-            self.card.source, line, "error" if severity == "error" else "warning", rule, message
-        )
+    def warn(self, rule: rules.Rule, message: str, needle: str) -> None:
+        diag = rule.at(self.card.source, self.line_of(needle), message)
         if diag not in self.diagnostics:
             self.diagnostics.append(diag)
 
@@ -106,14 +104,13 @@ class Renderer:
             return src
         if found.outside:
             state.warn(
-                "media-outside-tree",
+                rules.MEDIA_OUTSIDE_TREE,
                 f"image {src!r} is outside the source tree {state.root}; not packaged",
                 src,
-                severity="error",
             )
             return None
         if found.path is None or found.name is None:
-            state.warn("missing-image", f"image {src!r} not found", src)
+            state.warn(rules.MISSING_IMAGE, f"image {src!r} not found", src)
             return src
         state.media.setdefault(found.name, MediaFile(found.name, found.path))
         return found.name
@@ -131,7 +128,7 @@ class Renderer:
         converted = self._md.convert(source)
         for m in UNSAFE_HTML.finditer(converted):
             snippet = m.group(0).strip().rstrip("=").strip()
-            state.warn("unsafe-html", f"removed HTML that could run code: {snippet!r}", snippet)
+            state.warn(rules.UNSAFE_HTML, f"removed HTML that could run code: {snippet!r}", snippet)
         self._state = state
         try:
             cleaned = self._cleaner.clean(converted)

@@ -1,0 +1,132 @@
+"""Every diagnostic rule: its id, severity and one line of help (the one table of them).
+
+Emitters make diagnostics only through these constants (``EMPTY_ANSWER.at(path, line, message)``),
+so an id cannot be misspelt or left out of the table; ``ankigen check --explain RULE`` and the
+README's rule list read :data:`RULES`. A later issue adds its rules here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ankigen.model import Diagnostic, Severity
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One kind of problem ``ankigen check`` reports, shown as ``[id]`` after its message."""
+
+    id: str
+    severity: Severity
+    help: str
+
+    def at(self, path: str, line: int, message: str, col: int | None = None) -> Diagnostic:
+        """A diagnostic of this rule at ``path:line[:col]``."""
+        return Diagnostic(path, line, self.severity, self.id, message, col)
+
+
+# Reading sources and the config.
+BINARY_FILE = Rule(
+    "binary-file",
+    "error",
+    "the file holds NUL bytes, so it is not notes; found while walking a folder it is only skipped "
+    "with a warning",
+)
+READ_ERROR = Rule(
+    "read-error",
+    "error",
+    "the file cannot be read (permissions, a broken link); found while walking a folder it is only "
+    "skipped with a warning",
+)
+ENCODING = Rule(
+    "encoding", "warning", "the file is not valid UTF-8 and was decoded as Windows-1252; save it as UTF-8"
+)
+EMPTY_FILE = Rule("empty-file", "warning", "the file is empty or only whitespace, so it gives no cards")
+CONFIG = Rule(
+    "config",
+    "error",
+    "`ankigen.toml` (or `[tool.ankigen]`) cannot be read, is not valid TOML, or has an unknown key or a "
+    "wrong type",
+)
+# Parsing the note formats.
+NO_CARDS = Rule(
+    "no-cards", "warning", "the file has text but none of it reads as cards in its format (see `--format`)"
+)
+ORPHAN_TEXT = Rule(
+    "orphan-text",
+    "warning",
+    "text that belongs to no question (or an answer without one) is on no card",
+)
+EMPTY_ANSWER = Rule(
+    "empty-answer",
+    "warning",
+    "the answer is empty or only a placeholder such as `TODO`, so the question is skipped",
+)
+NA_ANSWER = Rule("na-answer", "warning", "the answer is only `NA`, so the question is skipped")
+UNANSWERED_QUESTION = Rule(
+    "unanswered-question", "warning", "a `Q:`/`A:` question has no answer after it, so it is skipped"
+)
+UNCLOSED_FENCE = Rule(
+    "unclosed-fence",
+    "warning",
+    "a code fence (of backticks, tildes or a questionnaire's `'''`) is never closed",
+)
+DUPLICATE_QUESTION = Rule(
+    "duplicate-question",
+    "warning",
+    "the deck already asks the same question; both become notes, told apart by their order",
+)
+# Checking the cards' Markdown and TeX.
+TEX_UNCLOSED = Rule(
+    "tex-unclosed",
+    "warning",
+    "math opened with `$`, `$$`, `\\(`, `\\[` or `<math>` is never closed, so it is not typeset",
+)
+TEX_UNBALANCED = Rule(
+    "tex-unbalanced",
+    "warning",
+    "braces, `\\left`/`\\right` or `\\begin`/`\\end` in math do not pair up; MathJax shows an error",
+)
+TEX_UNKNOWN_ENV = Rule(
+    "tex-unknown-env", "warning", "`\\begin{…}` names an environment MathJax does not know; it shows an error"
+)
+STRAY_EMPHASIS = Rule(
+    "stray-emphasis", "warning", "a `**` with no partner shows as literal asterisks on the card"
+)
+# Rendering.
+MISSING_IMAGE = Rule(
+    "missing-image", "warning", "a local image the note names does not exist, so it is not packaged"
+)
+MEDIA_OUTSIDE_TREE = Rule(
+    "media-outside-tree",
+    "error",
+    "an image path leaves the notes' source tree; it is refused and nothing is packaged for it",
+)
+UNSAFE_HTML = Rule(
+    "unsafe-html",
+    "warning",
+    "HTML that could run code (`script`, `on*` handlers, `javascript:` URLs) was removed from the card",
+)
+
+RULES: tuple[Rule, ...] = (
+    BINARY_FILE,
+    READ_ERROR,
+    ENCODING,
+    EMPTY_FILE,
+    CONFIG,
+    NO_CARDS,
+    ORPHAN_TEXT,
+    EMPTY_ANSWER,
+    NA_ANSWER,
+    UNANSWERED_QUESTION,
+    UNCLOSED_FENCE,
+    DUPLICATE_QUESTION,
+    TEX_UNCLOSED,
+    TEX_UNBALANCED,
+    TEX_UNKNOWN_ENV,
+    STRAY_EMPHASIS,
+    MISSING_IMAGE,
+    MEDIA_OUTSIDE_TREE,
+    UNSAFE_HTML,
+)
+BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
