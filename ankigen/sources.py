@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ankigen import rules
 from ankigen.model import Diagnostic
+from ankigen.parsers import numbered
 
 SOURCE_SUFFIXES = (".md", ".markdown", ".txt")
 _SNIFF_BYTES = 8192
@@ -18,6 +19,8 @@ _SNIFF_BYTES = 8192
 _QUESTION_LINE = re.compile(r"^[ \t]*(?:>[ \t]*)*(?:\*\*|__)?Q(?:-?\d{1,6})?[:.)]", re.MULTILINE)
 _ANSWER_LINE = re.compile(r"^[ \t]*(?:>[ \t]*)*(?:\*\*|__)?A(?:-?\d{1,6})?[:.)]", re.MULTILINE)
 _HEADING_LINE = re.compile(r"^#{1,6}[ \t]", re.MULTILINE)
+# The second option of a multiple-choice list ("B) softmax"): its "A)" lines are options, not answers.
+_OPTION_LINE = re.compile(r"^[ \t]*(?:[-*+][ \t]+)?\(?B[.)][ \t]", re.MULTILINE)
 _NUMBERED_QUESTION = re.compile(r"^[ \t]*\d+[.)][ \t]+\S")
 _RULE = re.compile(r"^-{2,}[ \t]*$")
 
@@ -97,13 +100,22 @@ def read_source(path: Path) -> SourceText:
 
 
 def detect_format(text: str) -> str:
-    """Guess the note format of ``text``: ``qa``, ``questionnaire`` or ``markdown``."""
+    """Guess the note format of ``text``: ``qa``, ``questionnaire`` or ``markdown``.
+
+    The whole file is weighed: ``---`` questionnaire items win; otherwise numbered question items
+    (``1. What …?``), ``Q:``/``A:`` markers and headings are counted, and the layout that
+    holds most of the file's questions wins. ``A)`` lines followed by ``B)`` options are choices.
+    """
     if _count_questionnaire_items(text) >= 2:
         return "questionnaire"
     questions = len(_QUESTION_LINE.findall(text))
-    answers = len(_ANSWER_LINE.findall(text))
+    answers = max(0, len(_ANSWER_LINE.findall(text)) - len(_OPTION_LINE.findall(text)))
+    headings = len(_HEADING_LINE.findall(text))
     markers = max(questions, answers)  # FAQs may mark only questions, or only answers
-    if (answers or questions >= 3) and markers and 2 * markers >= len(_HEADING_LINE.findall(text)):
+    listed = numbered.count_questions(text)
+    if listed >= 3 and listed > questions and listed >= 2 * headings:
+        return "questionnaire"
+    if (answers or questions >= 3) and markers and 2 * markers >= headings:
         return "qa"
     return "markdown"
 

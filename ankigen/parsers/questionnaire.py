@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from ankigen import rules
 from ankigen.model import Card, Diagnostic, ParseResult
+from ankigen.parsers import numbered
 from ankigen.parsers.md_text import atx_heading
 
 _SNIPPET = 80
@@ -284,5 +285,11 @@ class _Parser:
 
 
 def parse(text: str, path: str) -> ParseResult:
-    """Parse a ``---`` / ``N. question`` / ``---`` / answer questionnaire into Markdown cards."""
-    return _Parser(text.split("\n"), path).run()
+    """Parse a questionnaire: ``---`` / ``N. question`` / ``---`` / answer items, else a numbered list.
+
+    A file without a single ``---`` item is read by :mod:`numbered` (questions as list items).
+    """
+    result = _Parser(text.split("\n"), path).run()
+    if result.cards or result.skipped:
+        return result
+    return numbered.parse(text, path)
