@@ -30,20 +30,25 @@ def normalise(front: str) -> str:
     return " ".join(text.split()).rstrip(".:?").strip()
 
 
-def matched(expected: list[str], produced: list[str]) -> int:
-    """How many expected fronts match a distinct produced front (equal, or ratio >= 0.9)."""
+def pairs(expected: list[str], produced: list[str]) -> list[tuple[int, int]]:
+    """``(expected index, produced index)`` of each expected front matched to a distinct produced one."""
     got = [normalise(f) for f in produced]
     used: set[int] = set()
-    count = 0
-    for want in map(normalise, expected):
+    found = []
+    for n, want in enumerate(map(normalise, expected)):
         for k, candidate in enumerate(got):
             if k not in used and (
                 candidate == want or difflib.SequenceMatcher(None, candidate, want).ratio() >= 0.9
             ):
                 used.add(k)
-                count += 1
+                found.append((n, k))
                 break
-    return count
+    return found
+
+
+def matched(expected: list[str], produced: list[str]) -> int:
+    """How many expected fronts match a distinct produced front (equal, or ratio >= 0.9)."""
+    return len(pairs(expected, produced))
 
 
 def truth_scores(expected: list[str], produced: list[str]) -> tuple[float, float]:

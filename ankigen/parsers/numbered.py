@@ -11,7 +11,8 @@ Shape decides, never wording:
   blank line anything indented past the item's number, a code fence, or a plain paragraph that is
   not itself a question (no ``?``) while the item has no answer yet. A leading ``>`` quote, an
   answer label (``A:``, ``A1)``, ``Ans:``; or any short word followed by ``:`` that opens the answers
-  of several items) and the item's indentation are removed.
+  of several items) and the indentation the answer's lines share are removed (unless that is four
+  or more past the question's text: then the answer is a code block).
 - A question followed directly by the next one has no answer and is skipped with a warning; an
   unanswered item whose question is asked again later is a line of a table of contents and is
   dropped silently, as are items that are only a link.
@@ -310,7 +311,9 @@ class _Parser:
         if not rows:
             return "", 0, 0
         widths = [_indent(self.lines[k]) for k in rows if self.lines[k].strip() and not self.fenced[k]]
-        cut = min([item.text_col, *widths])
+        cut = min(widths, default=item.text_col)
+        if cut >= item.text_col + 4:
+            cut = item.text_col  # indented four past the question's text: a code block
         out = [_dedent(self.lines[k], cut).rstrip() if self.lines[k].strip() else "" for k in rows]
         quoted = out[0].startswith(">")
         labelled = False
