@@ -15,9 +15,16 @@ from ankigen.parsers import numbered
 SOURCE_SUFFIXES = (".md", ".markdown", ".txt")
 _SNIFF_BYTES = 8192
 
-# The marker spellings the qa parser accepts: Q: Q. Q) Q001: Q-001. **Q:** (also quoted with >).
-_QUESTION_LINE = re.compile(r"^[ \t]*(?:>[ \t]*)*(?:\*\*|__)?Q(?:-?\d{1,6})?[:.)]", re.MULTILINE)
+# The marker spellings the qa parser accepts: Q: Q. Q) Q001: Q-001. **Q:** Question 3: (also quoted with >).
+_QUESTION_LINE = re.compile(
+    r"^[ \t]*(?:>[ \t]*)*(?:\*\*|__)?(?:Q(?:-?\d{1,6})?[:.)]|(?:Question|QUESTION)(?: ?\d{1,6})?:)",
+    re.MULTILINE,
+)
 _ANSWER_LINE = re.compile(r"^[ \t]*(?:>[ \t]*)*(?:\*\*|__)?A(?:-?\d{1,6})?[:.)]", re.MULTILINE)
+# "Answer:" lines mark answers only beside question markers: under "### Q1: …" headings they are labels.
+_ANSWER_WORD_LINE = re.compile(
+    r"^[ \t]*(?:>[ \t]*)*(?:\*\*|__)?(?:Answer|ANSWER)(?: ?\d{1,6})?:", re.MULTILINE
+)
 _HEADING_LINE = re.compile(r"^#{1,6}[ \t]", re.MULTILINE)
 # The second option of a multiple-choice list ("B) softmax"): its "A)" lines are options, not answers.
 _OPTION_LINE = re.compile(r"^[ \t]*(?:[-*+][ \t]+)?\(?B[.)][ \t]", re.MULTILINE)
@@ -110,6 +117,8 @@ def detect_format(text: str) -> str:
         return "questionnaire"
     questions = len(_QUESTION_LINE.findall(text))
     answers = max(0, len(_ANSWER_LINE.findall(text)) - len(_OPTION_LINE.findall(text)))
+    if questions:
+        answers += len(_ANSWER_WORD_LINE.findall(text))
     headings = len(_HEADING_LINE.findall(text))
     markers = max(questions, answers)  # FAQs may mark only questions, or only answers
     listed = numbered.count_questions(text)

@@ -8,6 +8,7 @@ from conftest import CORPUS, REPO
 
 from ankigen.model import ParseResult
 from ankigen.parsers.qa import parse
+from ankigen.sources import detect_format
 
 
 def qa(text: str) -> ParseResult:
@@ -323,3 +324,88 @@ def test_corpus_faq_card_counts(name: str, count: int) -> None:
     assert all(
         card.line < card.back_line <= card.end_line or card.line == card.back_line for card in result.cards
     )
+
+
+# -- Q/A written another way (issue 14) ---------------------------------------------------------------
+
+
+def test_a_wholly_bold_question_then_bold_answer_markers() -> None:
+    text = (
+        "**Q: Do you need maths for deep learning?**\n\n**A:** Less than you think.\n\n"
+        "**Q: Do you need a PhD?**\n**A:** No.\n**A:** Nobody asks.\n"
+    )
+    assert pairs(qa(text)) == [
+        ("Do you need maths for deep learning?", "Less than you think."),
+        ("Do you need a PhD?", "No.\nNobody asks."),
+    ]
+
+
+def test_question_and_answer_written_as_words() -> None:
+    text = (
+        "**Question 3:** What is a tensor?\n\n**Answer:** An array.\n\n"
+        "Question: What is a rank?\nAnswer: The number of axes.\n"
+    )
+    result = qa(text)
+    assert pairs(result) == [("What is a tensor?", "An array."), ("What is a rank?", "The number of axes.")]
+    assert detect_format(text + "\nQuestion: What is a shape?\nAnswer: Lengths.\n") == "qa"
+
+
+def test_answer_words_under_question_headings_are_not_qa() -> None:
+    text = "".join(f"### Q{n}: What is {n}? ###\n\nAnswer:\n\nIt is {n}.\n\n" for n in range(1, 5))
+    assert detect_format(text) == "markdown"
+
+
+def test_questions_without_answer_markers_take_the_next_paragraph() -> None:
+    text = (
+        "Q: What is a tensor?\n    An array with\n      any number of axes.\n\n"
+        "Q: What is a rank?\n\nThe number of axes.\n"
+    )
+    assert pairs(qa(text)) == [
+        ("What is a tensor?", "An array with\n  any number of axes."),
+        ("What is a rank?", "The number of axes."),
+    ]
+
+
+def test_a_numbered_question_without_punctuation_after_numbered_ones() -> None:
+    text = (
+        "Q11: What is a rank?\nThe number of axes.\n\n"
+        "Q12 What is a shape?\nThe lengths of the axes; Q3 reports use it.\nQ4 figures too.\n"
+    )
+    assert pairs(qa(text)) == [
+        ("What is a rank?", "The number of axes."),
+        ("What is a shape?", "The lengths of the axes; Q3 reports use it.\nQ4 figures too."),
+    ]
+
+
+def test_cards_of_a_markdown_file_are_markdown_with_line_breaks_kept() -> None:
+    text = "Q: How do I list files?\nA: Run `ls`:\none per line\n\n```sh\nls -1\n```\n"
+    markdown, plain = parse(text, "notes.md"), parse(text, "notes.txt")
+    assert [card.markup for card in markdown.cards] == ["markdown"]
+    assert markdown.cards[0].back == "Run `ls`:  \none per line\n\n```sh\nls -1\n```"
+    assert [card.markup for card in plain.cards] == ["plain"]
+    assert plain.cards[0].back == "Run `ls`:\none per line\n\n```sh\nls -1\n```"
+
+
+def test_a_hash_line_inside_an_answer_is_text() -> None:
+    text = (
+        "Q: How do you comment in Python?\nA: Start with a hash:\n\n# this is a comment\nx = 1\n\n"
+        "# Shell\n\nQ: And in a shell?\nA: The same.\n"
+    )
+    result = qa(text)
+    assert pairs(result) == [
+        ("How do you comment in Python?", "Start with a hash:\n\n# this is a comment\nx = 1"),
+        ("And in a shell?", "The same."),
+    ]
+    assert [card.context for card in result.cards] == [(), ("Shell",)]
+    assert result.diagnostics == []
+
+
+def test_nothing_inside_a_fence_is_a_marker_or_a_heading() -> None:
+    text = (
+        "Q: Show the file?\nA: It reads:\n\n```\n# Title\n\nQ: not a question\nA: not an answer\n```\n"
+        "\nQ: Next?\nA: Yes.\n"
+    )
+    assert pairs(qa(text)) == [
+        ("Show the file?", "It reads:\n\n```\n# Title\n\nQ: not a question\nA: not an answer\n```"),
+        ("Next?", "Yes."),
+    ]

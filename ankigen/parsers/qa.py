@@ -1,14 +1,17 @@
-"""Parser for the ``Q:``/``A:`` format: one or more question lines, then answer lines, as plain text.
+"""Parser for the ``Q:``/``A:`` format: one or more question lines, then answer lines.
 
 Besides the strict form (every line prefixed with ``Q:`` or ``A:``) it accepts what real FAQ files do:
 markers indented or inside ``>`` blockquotes, ``Q.``/``Q)``/``Q001:``/``Q-001.``/``**Q:**`` spellings,
-unprefixed continuation lines (their common indentation is removed, relative indentation is kept),
-blank lines between question and answer, several ``A:`` paragraphs, HTML comments between cards
-(ignored), a question with no ``A:`` whose answer follows as unprefixed text, and an ``A:`` right
-under an unprefixed question line. Markdown ``#`` headings outside cards become the cards' context.
+a wholly bold question ``**Q: …?**``, ``Question 3:``/``Answer:`` (also bold), ``Q12 …`` without
+punctuation right after ``Q11:``, unprefixed continuation lines (their common indentation is removed,
+relative indentation is kept), blank lines between question and answer, several ``A:`` paragraphs,
+HTML comments between cards (ignored), a question with no ``A:`` whose answer follows as unprefixed
+text, and an ``A:`` right under an unprefixed question line. Markdown ``#`` headings outside cards
+become the cards' context; inside a card a ``#`` line is text unless a question follows it, and
+nothing inside a code fence is a marker or a heading.
 
-The scan is a single pass over the lines with a handful of states; the only regular expression
-strips blockquote prefixes and cannot backtrack.
+Cards from a ``.md``/``.markdown`` file are Markdown (their line breaks kept as hard breaks); from
+any other file they are plain text.
 """
 
 from __future__ import annotations
@@ -18,14 +21,16 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ankigen import rules
-from ankigen.model import Card, Diagnostic, ParseResult
-from ankigen.parsers.md_text import atx_heading
+from ankigen.model import Card, Diagnostic, Markup, ParseResult
+from ankigen.parsers.md_text import atx_heading, hard_breaks
 
 _TAB = 8
 _SNIPPET = 80
 _MAX_MARKER_DIGITS = 6
 _MAX_MESSAGE = 2000
+_NO_CAP = 1 << 30
 _QUOTE = re.compile(r"(?: {0,3}> ?)+")
+_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
 
 Kind = Literal["Q", "A"]
 
@@ -58,12 +63,13 @@ class _Open:
 
 @dataclass
 class _Marker:
-    """A ``Q:``/``A:`` marker: its kind, its column, the column its text starts at, and that text."""
+    """A ``Q:``/``A:`` marker: its kind, its column, the column its text starts at, that text, its number."""
 
     kind: Kind
     col: int
     text_col: int
     text: str
+    number: int | None = None
 
 
 def _indent(s: str) -> tuple[int, int]:
@@ -97,8 +103,13 @@ def _unquote(line: str) -> tuple[str, bool]:
     return line[match.end() :], True
 
 
-def _marker(rest: str) -> _Marker | None:
-    """Recognise ``Q:``, ``A.``, ``Q)``, ``Q001:``, ``A-001.``, ``**Q:**`` at the start of ``rest``."""
+_WORD_MARKERS = (("Question", "Q"), ("Answer", "A"), ("QUESTION", "Q"), ("ANSWER", "A"))
+
+
+def _marker(rest: str, follows: int | None = None) -> _Marker | None:
+    """Recognise ``Q:``, ``A.``, ``Q)``, ``Q001:``, ``A-001.``, ``**Q:**``, ``**Q: text**``,
+    ``Question 3:``/``**Answer:**`` at the start of ``rest``; ``Q12 text`` too when ``follows`` is 11.
+    """
     i, col = _indent(rest)
     n = len(rest)
     j = i
@@ -109,27 +120,39 @@ def _marker(rest: str) -> _Marker | None:
     if j >= n or rest[j] not in "QA":
         return None
     kind: Kind = "Q" if rest[j] == "Q" else "A"
-    j += 1
+    word = next((w for w, k in _WORD_MARKERS if rest.startswith(w, j)), None)
+    j += len(word) if word else 1
+    if word and j < n and rest[j] == " " and j + 1 < n and rest[j + 1].isascii() and rest[j + 1].isdigit():
+        j += 1  # "Question 3:"
     if j < n and rest[j] == "-" and j + 1 < n and rest[j + 1].isascii() and rest[j + 1].isdigit():
         j += 1
-    digits = 0
-    while j < n and rest[j].isascii() and rest[j].isdigit() and digits < _MAX_MARKER_DIGITS:
+    digits = j
+    while j < n and rest[j].isascii() and rest[j].isdigit() and j - digits < _MAX_MARKER_DIGITS:
         j += 1
-        digits += 1
-    if j >= n or rest[j] not in ":.)":
+    number = int(rest[digits:j]) if j > digits else None
+    if j < n and rest[j] in " \t" and not bold and kind == "Q" and number is not None and number == follows:
+        return _Marker(kind, col, _width(rest[i : j + 1], col), rest[j + 1 :], number)  # "Q12 text"
+    if j >= n or rest[j] not in ":.)" or (word and rest[j] != ":" and number is None):
         return None
     punct = rest[j]
     j += 1
+    wraps = False
     if bold:
-        if not rest.startswith(bold, j):
+        if rest.startswith(bold, j):
+            j += 2
+        elif kind == "Q" and rest.rstrip().endswith(bold) and len(rest.rstrip()) > j + 2:
+            wraps = True  # "**Q: the whole question?**"
+        else:
             return None
-        j += 2
     if j < n:
         if rest[j] in " \t":
             j += 1
-        elif punct != ":" or bold:
+        elif punct != ":" or (bold and not wraps):
             return None
-    return _Marker(kind, col, _width(rest[i:j], col), rest[j:])
+    text = rest[j:]
+    if wraps:
+        text = text.rstrip()[: -len(bold)]
+    return _Marker(kind, col, _width(rest[i:j], col), text, number)
 
 
 def _width(text: str, col: int = 0) -> int:
@@ -195,7 +218,9 @@ class _Parser:
 
     def __init__(self, text: str, path: str) -> None:
         self.text = text
+        self.lines = text.split("\n")
         self.path = path
+        self.markup: Markup = "markdown" if path.lower().endswith((".md", ".markdown")) else "plain"
         self.result = ParseResult()
         self.orphans: list[Diagnostic] = []
         self.card: _Open | None = None
@@ -203,6 +228,8 @@ class _Parser:
         self.seen_content = False
         self.paragraph: list[_Item] = []
         self.prev_blank = True
+        self.last_number: int | None = None  # of the last numbered Q marker ("Q11:")
+        self.fence: tuple[str, int] | None = None  # the code fence open inside the card
 
     # -- diagnostics -------------------------------------------------------------------------------
     def warn(self, line: int, rule: rules.Rule, message: str) -> None:
@@ -236,12 +263,13 @@ class _Parser:
         if card is None:
             return
         self.card = None
+        self.fence = None
         q_items = card.q_items
         a_items = card.a_items
         a_col = card.a_text_col
         if not card.answering:
             q_items, a_items = _split_implicit(card.q_items)
-            a_col = card.q_text_col
+            a_col = _NO_CAP  # an unmarked answer loses all the indentation its lines share
         front, _, _ = _render(q_items, card.q_text_col, strip_first=True)
         back, back_line, end_line = _render(a_items, a_col, strip_first=False)
         if not front:
@@ -265,6 +293,8 @@ class _Parser:
                     card.line, rules.UNANSWERED_QUESTION, f"question has no answer: {_quoted_question(front)}"
                 )
             return
+        if self.markup == "markdown":
+            front, back = hard_breaks(front), hard_breaks(back)
         self.result.cards.append(
             Card(
                 front=front,
@@ -274,26 +304,39 @@ class _Parser:
                 back_line=back_line,
                 source=self.path,
                 context=tuple(title for _, title in self.context),
-                markup="plain",
+                markup=self.markup,
             )
         )
 
-    def ends_card(self, card: _Open, rest: str, quoted: bool) -> bool:
+    def ends_card(self, card: _Open, lineno: int, rest: str, quoted: bool) -> bool:
         """After a blank line, does this unmarked line leave the card?
 
-        It does when it is a heading, leaves the card's blockquote, sits left of the marker, or sits
-        at the marker's column when the card's own lines are indented under their markers or are
-        all prefixed (``A:`` on every line, as in seed 000).
+        It does when it is a heading that starts a section (see :meth:`starts_section`), leaves the
+        card's blockquote, sits left of the marker, or sits at the marker's column when the card's own
+        lines are indented under their markers or are all prefixed (``A:`` on every line, as in seed 000).
         """
         if not self.prev_blank:
             return False
         if card.quoted and not quoted:
             return True
         if atx_heading(rest) is not None:
-            return True
+            return self.starts_section(lineno)
         col = _indent(rest)[1]
         all_prefixed = card.hanging is None and card.a_markers >= 2
         return col < card.marker_col or ((bool(card.hanging) or all_prefixed) and col <= card.marker_col)
+
+    def starts_section(self, lineno: int) -> bool:
+        """A ``#`` line inside an answer is a section heading only when a question (or the end) follows it.
+
+        Otherwise it is answer text, such as a shell or Python comment.
+        """
+        for line in self.lines[lineno:]:
+            rest, _ = _unquote(line)
+            if _is_blank(rest) or atx_heading(rest) is not None:
+                continue
+            marker = _marker(rest)
+            return marker is not None and marker.kind == "Q"
+        return True
 
     # -- outside cards ---------------------------------------------------------------------------------
     def outside(self, lineno: int, raw: str, rest: str, marker: _Marker | None, quoted: bool) -> None:
@@ -387,10 +430,19 @@ class _Parser:
         return self.result
 
     def line(self, lineno: int, raw: str, rest: str, quoted: bool) -> None:
-        marker = _marker(rest)
         card = self.card
         blank = _is_blank(rest)
-        if card is not None and marker is None and not blank and self.ends_card(card, rest, quoted):
+        if card is not None and self.fence is not None:  # inside a code fence: text, whatever it holds
+            self.content(card, lineno, raw, rest, quoted, blank)
+            fence = _FENCE.match(rest)
+            if fence and fence.group(1)[0] == self.fence[0] and len(fence.group(1)) >= self.fence[1]:
+                self.fence = None if not rest.strip().strip(self.fence[0]) else self.fence
+            self.prev_blank = blank
+            return
+        marker = _marker(rest, None if self.last_number is None else self.last_number + 1)
+        if marker is not None and marker.kind == "Q" and marker.number is not None:
+            self.last_number = marker.number
+        if card is not None and marker is None and not blank and self.ends_card(card, lineno, rest, quoted):
             self.finish_card()
             card = None
         if card is None:
@@ -420,18 +472,25 @@ class _Parser:
             card.marker_col = marker.col
             card.para_start = None
         else:
-            content = rest if card.quoted and quoted else raw
-            if not blank and card.hanging is None:
-                card.hanging = _indent(content)[1] > card.marker_col
-            items = card.a_items if card.answering else card.q_items
-            if blank:
-                card.para_start = None
-            elif self.prev_blank:
-                card.para_start = len(items)
-            items.append(_Item(lineno, content, False))
+            self.content(card, lineno, raw, rest, quoted, blank)
+            fence = _FENCE.match(rest)
+            if fence and not (fence.group(1)[0] == "`" and "`" in rest[fence.end() :]):
+                self.fence = (fence.group(1)[0], len(fence.group(1)))
         if not blank:
             self.seen_content = True
         self.prev_blank = blank
+
+    def content(self, card: _Open, lineno: int, raw: str, rest: str, quoted: bool, blank: bool) -> None:
+        """An unmarked line of the open card: question text until its ``A:``, then answer text."""
+        content = rest if card.quoted and quoted else raw
+        if not blank and card.hanging is None:
+            card.hanging = _indent(content)[1] > card.marker_col
+        items = card.a_items if card.answering else card.q_items
+        if blank:
+            card.para_start = None
+        elif self.prev_blank:
+            card.para_start = len(items)
+        items.append(_Item(lineno, content, False))
 
 
 def _strip_numbering(text: str) -> tuple[bool, str]:
