@@ -17,6 +17,7 @@ from ankigen.parsers import md_text as mt
 from ankigen.parsers.md_blocks import BLANK, CODE, FRONT, HR, HTML, TEXT, Heading, scan
 
 _LINK_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+\[(?:[^\[\]]|\[[^\[\]]*\])*\]\((?:[^()]|\([^()]*\))*\)\s*$")
+_CLOSING_TAGS = re.compile(r"(?:</[A-Za-z][A-Za-z0-9]*\s*>\s*)+")
 _IMAGE_OR_BADGE = re.compile(r"^(?:\[?!\[[^\]]*\]\([^)]*\)\]?(?:\([^)]*\))?\s*)+$")
 
 
@@ -143,6 +144,15 @@ class _Parser:
             and not any(self._content(i) for i in range(h.end, nxt.line))
         )
 
+    def _section_heading(self, k: int) -> bool:
+        """A non-question heading with no content of its own before the next heading."""
+        heads = self.scan.headings
+        h = heads[k]
+        nxt = heads[k + 1].line if k + 1 < len(heads) else len(self.lines)
+        if mt.is_question(h.text) or mt.is_nav(h.text) or len(h.text) > 80 or mt.is_sentence(h.text):
+            return False
+        return k + 1 < len(heads) and not any(self._content(i) for i in range(h.end, nxt))
+
     # ---- tree ----------------------------------------------------------------------------------
     def build_tree(self) -> list[_Node]:
         heads = self.scan.headings
@@ -152,6 +162,14 @@ class _Parser:
         # Dividers used as a pattern ("## 1. Introduction" … "## 2. Data Types", each followed by
         # "## Q. …" questions) head chapters; a lone one is just an empty heading.
         chapters = {k for k in dividers if per_level[heads[k].level] >= 2}
+        # Where bold "# **Part**" headings head chapters, a plain section heading of the same level
+        # with no text of its own ("# Deep Learning Fundamentals") starts a chapter too.
+        bold_levels = {h.level for h in heads if not h.nested and _is_chapter(h.text)}
+        chapters |= {
+            k
+            for k, h in enumerate(heads)
+            if h.level in bold_levels and not h.nested and self._section_heading(k)
+        }
         nodes = []
         for k, h in enumerate(heads):
             chapter = k in chapters or _is_chapter(h.text)
@@ -172,6 +190,15 @@ class _Parser:
         return roots
 
     # ---- decisions -----------------------------------------------------------------------------
+    def _inside_answer(self, node: _Node, open_: _Draft) -> bool:
+        """A deeper sub-heading under a question that is not itself a question belongs to its answer."""
+        if re.search(r"\]\(\s*https?://", node.text):
+            return False  # a heading that links away ("Explore all answers 👉 [site](…)") is a promo
+        return open_.question and node.level > open_.node.level and not mt.is_question(node.text)
+
+    def _has_content(self, node: _Node) -> bool:
+        return any(self._content(i) for i in range(node.body, node.body_end))
+
     def _foldable(self, node: _Node, open_: _Draft) -> bool:
         if mt.is_nav(node.text):
             return False
@@ -186,8 +213,14 @@ class _Parser:
     def walk(self, nodes: list[_Node], ctx: tuple[str, ...], open_: _Draft | None) -> _Draft | None:
         """Process sibling headings in order; returns the card still open for folding."""
         for k, node in enumerate(nodes):
+            if open_ is not None and self._inside_answer(node, open_):
+                open_.end = node.body_end  # "### 참고", "#### Пример": part of the answer above
+                open_ = self.walk(node.children, ctx, open_)
+                continue
             if mt.is_nav(node.text):
-                open_ = None
+                # "### Contents" then links: the questions below it are still questions
+                contents = self._link_list(node.body, node.body_end) or not self._has_content(node)
+                open_ = self.walk(node.children, ctx, None) if contents else None
                 continue
             if not mt.is_question(node.text) and self._link_list(node.body, node.body_end):
                 open_ = self.walk(node.children, ctx, None)  # a list of links to questions: a TOC
@@ -231,7 +264,11 @@ class _Parser:
                 self.drafts.append(draft)
                 return self.walk(node.children, child_ctx, draft)  # empty backs are dropped in run()
         if node.children:
-            self.walk(node.children, (*ctx, title), None)
+            if question:  # context of the follow-up question under it, not of the unrelated ones after
+                follow_up = self.walk(node.children[:1], (*ctx, title), None)
+                self.walk(node.children[1:], ctx, follow_up)
+            else:
+                self.walk(node.children, (*ctx, title), None)
             return None
         if question or rule == rules.NA_ANSWER or not re.search(r"\]\(", node.text):
             self._skip(node, rule)
@@ -250,8 +287,11 @@ class _Parser:
         node = roots[0]
         if mt.is_question(node.text) or _is_chapter(node.text):
             return None
-        if any(self._content(i) and self.kinds[i] == TEXT for i in range(node.heading.line)):
-            return None
+        if any(
+            self._content(i) and self.kinds[i] == TEXT and not _IMAGE_OR_BADGE.match(self.lines[i].strip())
+            for i in range(node.heading.line)
+        ):
+            return None  # text before it (a cover image or badges do not count)
         if node.heading.level > 1 and self._placeholder(node.body, node.body_end) is None:
             return None  # "## Activation Functions" with its own text is a card, not a title
         return node
@@ -283,11 +323,19 @@ class _Parser:
                 if any(self._content(i) for i in range(first, end)):
                     break
                 end = first
-            elif self._content(end - 1) or self._fence_line(end - 1):
+            elif self._content(end - 1) or self._fence_line(end - 1) or self._closes_tag(start, end - 1):
                 break
             else:
                 end -= 1
         return start, end
+
+    def _closes_tag(self, start: int, i: int) -> bool:
+        """Line ``i`` only closes tags (``</p>``, ``</details>``) that the lines ``[start, i)`` open."""
+        names = _CLOSING_TAGS.fullmatch(self.lines[i].strip())
+        if names is None:
+            return False
+        body = "\n".join(self.lines[start:i]).casefold()
+        return all(f"<{name}" in body for name in re.findall(r"</([a-z0-9]+)", names.group(0).casefold()))
 
     def card(self, draft: _Draft) -> Card:
         start, end = self._trim(draft.start, draft.end)

@@ -27,6 +27,8 @@ _BLOCK_TAG_NAMES = (
     "noscript ol p pre script section style summary table tbody td tfoot th thead tr ul video"
 )
 BLOCK_TAGS = frozenset(_BLOCK_TAG_NAMES.split())
+# A disclosure widget holds one hidden answer: read up to its closing tag, blank lines and all.
+_WHOLE_TAGS = frozenset({"details"})
 VOID_TAGS = frozenset({"hr", "br", "img", "input", "meta", "link"})
 
 
@@ -118,6 +120,8 @@ class _Scanner:
         depth = 0
         limit = len(lines) if tag not in self.tag_fail else start + 1
         for j in range(start, limit):
+            if j > start and not lines[j].strip() and tag not in _WHOLE_TAGS:
+                return j - 1  # an HTML block ends at a blank line, as in CommonMark
             depth += len(opener.findall(lines[j])) - len(closer.findall(lines[j]))
             if depth <= 0:
                 return j
@@ -244,7 +248,10 @@ class _Scanner:
     def _add_atx(self, i: int, hashes: str, raw: str, nested: bool = False, in_item: bool = False) -> bool:
         text = heading_text(raw).lstrip("#").strip()
         if not text:
-            return False
+            if raw.strip(" \t#"):
+                return False
+            self.kinds[i] = HR  # a bare "####": an empty heading, never answer text
+            return True
         self.kinds[i] = HEADING
         self.scan.headings.append(Heading(len(hashes), text, i, i + 1, nested, in_item))
         return True

@@ -10,9 +10,10 @@ import re
 import unicodedata
 
 _NUMBERING = re.compile(
-    r"^(?:Q(?:uestion)?\s*\.?\s*\d*\s*[.:)\-]|Q\d+\b\s*[.:)\-]?|\d{1,4}(?:[.-]\d{1,4})*\s*[.):]|\(\d{1,4}\)|#\d{1,4}[.:)]?)\s*"
+    r"^(?:Q(?:uestion)?\s*\.?\s*(?:\d+[a-z]?)?\s*[.:)\-]|Q\d+\b\s*[.:)\-]?|\d{1,4}(?:[.-]\d{1,4})*\s*[.):]|\(\d{1,4}\)|#\d{1,4}[.:)]?)\s*"
 )
-_Q_PREFIX = re.compile(r"^[*_\s]*Q(?:uestion)?\s*\d*\s*[.:)]\s")
+_Q_PREFIX = re.compile(r"^[*_\s]*Q(?:uestion)?\s*(?:\d+[a-z]?)?\s*[.:)]\s")
+_LABEL_WORDS = 4  # a heading of at most this many words ending in ":" labels the text below it
 _STRONG_WRAP = re.compile(r"^(\*\*|__)(.+?)\1$")
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _TRAILING_SRC = re.compile(r"\s*\[?\[[^\]]*\]\]?\([^)]*\)\]?\s*$")
@@ -104,6 +105,7 @@ def atx_heading(line: str) -> tuple[int, str] | None:
 
 
 _FENCE_LINE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
+_LIST_START = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]")
 
 
 def hard_breaks(text: str) -> str:
@@ -124,8 +126,8 @@ def hard_breaks(text: str) -> str:
         nxt = lines[k + 1] if k + 1 < len(lines) else ""
         if not line.strip() or not nxt.strip() or line.endswith(("  ", "\\")) or _FENCE_LINE.match(nxt):
             continue
-        if line.lstrip().startswith(("|", "#")) or nxt.lstrip().startswith("|"):
-            continue
+        if line.lstrip().startswith(("|", "#")) or nxt.lstrip().startswith("|") or _LIST_START.match(nxt):
+            continue  # tables, headings, and lines a list item follows break anyway
         lines[k] = line + "  "
     return "\n".join(lines)
 
@@ -192,17 +194,25 @@ def _is_symbol(ch: str) -> bool:
 
 
 def starts_with_symbol(text: str) -> bool:
-    """True when the heading opens with an emoji or pictograph (after emphasis markers)."""
+    """True when the heading opens with an emoji or pictograph (after emphasis markers).
+
+    ASCII symbols (the backtick of inline code, ``^``) are not pictographs.
+    """
     text = re.sub(r"^[\s*_]+", "", _HTML_TAG.sub("", text))
-    return bool(text) and _is_symbol(text[0])
+    return bool(text) and not text[0].isascii() and _is_symbol(text[0])
 
 
 def is_question(text: str) -> bool:
-    """A heading is a question when it ends with ``?`` or opens with an interrogative/instruction word."""
+    """A heading is a question when it ends with ``?`` or opens with an interrogative/instruction word.
+
+    Shape first: a short heading ending in a colon is a label, not a question.
+    """
     if _Q_PREFIX.match(text):
         return True  # "Q. …", "Q3: …" mark questions explicitly
     bare = _TRAILING_SRC.sub("", text)
     words = plain(bare)
+    if words.endswith((":", "：")) and len(words.split()) <= _LABEL_WORDS:
+        return False  # "How it works:", "Wie es funktioniert:": a label, whatever its first word
     low = words.casefold().rstrip(" .:")
     if low.endswith(("?", "？")) or _CJK_QUESTION.search(low):
         return True
@@ -280,10 +290,19 @@ def is_toc_line(line: str) -> bool:
     return bool(_TOC_ITEM.match(s))
 
 
+_IN_PAGE_LINK = re.compile(r"\[[^\[\]]*\]\(#[^()\s]*\)")
+
+
 def is_nav_line(line: str) -> bool:
-    """A line that carries no content of its own: back-to-top links, ``<br>``, bare closing tags."""
+    """A line that carries no content of its own: back-to-top links, ``<br>``, bare closing tags.
+
+    Shape decides: a line made only of in-page links (``[↑ Zurück](#inhalt)``,
+    ``**[Back](…) / [Top](#db)**``), whatever their words, is navigation.
+    """
     s = line.strip()
     if _BACK_TO_TOP.search(s) and len(_LINK.sub("", _HTML_TAG.sub("", s)).strip(" *_|")) <= 20:
+        return True
+    if _IN_PAGE_LINK.search(s) and not _LINK.sub("", _HTML_TAG.sub("", s)).strip(" *_|/·•-–—>"):
         return True
     if re.search(r"(?i)<(img|table|svg|video|iframe|math|pre|code)\b", s):
         return False
