@@ -261,3 +261,28 @@ def test_a_question_without_an_answer_is_not_the_context_of_unrelated_questions(
         ("What about a pooling layer?", ("How do you size a conv layer's output?",)),
         ("What is softmax?", ()),
     ]
+
+
+QUESTIONS = "".join(f"## What is item {n}?\n\nItem {n} is a thing.\n\n" for n in range(1, 6))
+
+
+def test_a_foreword_and_a_sign_off_around_the_questions_give_no_cards() -> None:
+    text = (
+        "# Notes\n\n## Vorwort\n\nI wrote these while studying.\n\n"
+        + QUESTIONS
+        + "# Tack och hej\n\nGood luck with your exams!\n"
+    )
+    result = parse(text, "notes.md")
+    assert [c.front for c in result.cards] == [f"What is item {n}?" for n in range(1, 6)]
+    warned = [(d.rule, d.line) for d in result.diagnostics]
+    assert ("orphan-text", 3) in warned and ("orphan-text", 27) in warned
+
+
+def test_sections_at_the_questions_level_after_them_stay_cards() -> None:
+    result = parse(QUESTIONS + "## Gradient clipping\n\nCapping the gradient norm.\n", "notes.md")
+    assert result.cards[-1].front == "Gradient clipping"
+
+
+def test_a_to_do_list_gives_no_card() -> None:
+    result = parse("## What is A?\n\nA is a.\n\n## Pendiente\n\n- [ ] add B\n- [x] add A\n", "notes.md")
+    assert [c.front for c in result.cards] == ["What is A?"]

@@ -17,6 +17,8 @@ from ankigen.parsers import md_text as mt
 from ankigen.parsers.md_blocks import BLANK, CODE, FRONT, HR, HTML, TEXT, Heading, scan
 
 _LINK_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+\[(?:[^\[\]]|\[[^\[\]]*\])*\]\((?:[^()]|\([^()]*\))*\)\s*$")
+_QUESTION_DOC_MIN = 5  # "a document of questions": at least this many question cards …
+_QUESTION_DOC_SHARE = 0.8  # … and this share of the cards from the first question to the last
 _CLOSING_TAGS = re.compile(r"(?:</[A-Za-z][A-Za-z0-9]*\s*>\s*)+")
 _IMAGE_OR_BADGE = re.compile(r"^(?:\[?!\[[^\]]*\]\([^)]*\)\]?(?:\([^)]*\))?\s*)+$")
 
@@ -47,6 +49,9 @@ class _Draft:
     start: int
     end: int
     prose: bool = False  # answered by prose-sentence headings that follow it
+
+
+_TASK_ITEM = re.compile(r"^\s*[-*+]\s+\[[ xX]\]\s")
 
 
 def _is_chapter(text: str) -> bool:
@@ -196,6 +201,11 @@ class _Parser:
             return False  # a heading that links away ("Explore all answers 👉 [site](…)") is a promo
         return open_.question and node.level > open_.node.level and not mt.is_question(node.text)
 
+    def _not_study_material(self, start: int, end: int) -> bool:
+        """A body made only of to-do items (``- [ ] write the chapter``)."""
+        lines = [self.lines[i] for i in range(start, end) if self._content(i)]
+        return bool(lines) and all(_TASK_ITEM.match(line) for line in lines)
+
     def _has_content(self, node: _Node) -> bool:
         return any(self._content(i) for i in range(node.body, node.body_end))
 
@@ -249,6 +259,9 @@ class _Parser:
         title = _context_title(mt.front_of(node.text, self.bare_numbers))
         child_ctx = ctx if question else (*ctx, title)
         rule = self._placeholder(node.body, node.body_end)
+        if rule is None and not question and self._not_study_material(node.body, node.body_end):
+            self.walk(node.children, ctx, None)  # a to-do list: no card
+            return None
         if rule is None:
             draft = _Draft(node, question, ctx, node.body, node.body_end)
             self.drafts.append(draft)
@@ -278,6 +291,17 @@ class _Parser:
         what = "is NA" if rule == rules.NA_ANSWER else "is empty"
         self.warn(node.heading.line, rule, f"the answer to {mt.front_of(node.text)!r} {what}; skipped")
         self.result.skipped += 1
+
+    def _outside_the_questions(self) -> list[_Draft]:
+        """In a document of questions, a lone non-question section before the first question, and one
+        after the last question above the questions' level: a foreword, a sign-off, a book promo."""
+        asked = [k for k, d in enumerate(self.drafts) if d.question]
+        if len(asked) < _QUESTION_DOC_MIN or len(asked) < _QUESTION_DOC_SHARE * (asked[-1] - asked[0] + 1):
+            return []
+        top = min(self.drafts[k].node.level for k in asked)
+        before = self.drafts[: asked[0]]
+        after = [d for d in self.drafts[asked[-1] + 1 :] if d.node.level < top]  # "# Thanks!" after "## Q…"
+        return (before if len(before) == 1 else []) + (after if len(after) == 1 else [])
 
     # ---- title ---------------------------------------------------------------------------------
     def title_node(self, roots: list[_Node]) -> _Node | None:
@@ -367,6 +391,13 @@ class _Parser:
             self.walk(title.children, (), None)
         else:
             self.walk(roots, (), None)
+        for draft in self._outside_the_questions():
+            self.drafts.remove(draft)
+            self.warn(
+                draft.node.heading.line,
+                "orphan-text",
+                f"{mt.front_of(draft.node.text)!r} is not a question and sits outside the questions; no card",
+            )
         for draft in self.drafts:
             made = self.card(draft)
             if made.back.strip():
