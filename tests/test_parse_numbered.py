@@ -193,7 +193,12 @@ def test_plain_paragraph_after_a_blank_line() -> None:
     )
     result = parse(text)
     assert pairs(result) == [("What is an epoch?", "One pass over the data.")]
-    assert rules(result) == [("unanswered-question", 5), ("orphan-text", 7), ("orphan-text", 10)]
+    assert rules(result) == [
+        ("unanswered-question", 5),
+        ("unanswered-question", 7),
+        ("unanswered-question", 8),
+        ("orphan-text", 10),
+    ]
 
 
 def test_a_rule_ends_the_answer() -> None:

@@ -132,23 +132,40 @@ class _Parser:
         self.items: list[_Item] = []
         self.context: list[tuple[int, str]] = []
         self.orphans: list[Diagnostic] = []
+        self.stray: list[list[int]] = []  # paragraphs outside any item (0-based line indexes)
         self.markup: Markup = "markdown" if path.lower().endswith((".md", ".markdown")) else "plain"
         self.labels = _repeated_labels(self.lines)
 
     def warn(self, line: int, rule: str, message: str) -> None:
         self.result.diagnostics.append(Diagnostic(self.path, line + 1, "warning", rule, message))
 
-    def orphan(self, i: int) -> None:
-        if any(ch.isalnum() for ch in self.lines[i]) and not (self.orphans and self.orphans[-1].line == i):
-            self.orphans.append(
-                Diagnostic(
-                    self.path,
-                    i + 1,
-                    "warning",
-                    "orphan-text",
-                    f"text outside any question/answer is ignored: {_snippet(self.lines[i])}",
+    def strays(self) -> None:
+        """Report the text outside items: a run of question lines (most end in ``?``) is questions
+        without answers, one warning each; any other paragraph is one orphan-text warning."""
+        for para in self.stray:
+            texts = [self.lines[k].strip() for k in para]
+            if 2 * sum(map(_is_question_line, texts)) >= len(texts):
+                for k, text in zip(para, texts, strict=True):
+                    self.result.skipped += 1
+                    self.orphans.append(
+                        Diagnostic(
+                            self.path,
+                            k + 1,
+                            "warning",
+                            "unanswered-question",
+                            f"question has no answer: {_snippet(text)}",
+                        )
+                    )
+            elif any(ch.isalnum() for ch in "".join(texts)):
+                self.orphans.append(
+                    Diagnostic(
+                        self.path,
+                        para[0] + 1,
+                        "warning",
+                        "orphan-text",
+                        f"text outside any question/answer is ignored: {_snippet(texts[0])}",
+                    )
                 )
-            )
 
     # -- scanning --------------------------------------------------------------------------------
     def top_item(self, i: int, open_: _Item | None) -> tuple[int, int, str] | None:
@@ -204,7 +221,8 @@ class _Parser:
                 i += 1
                 continue
             if i != para_end:
-                self.orphan(i)
+                self.stray.append([])
+            self.stray[-1].append(i)
             para_end = i + 1
             blank = False
             i += 1
@@ -264,6 +282,7 @@ class _Parser:
             asked[_key(" ".join(item.question))] = k
         for k, item in enumerate(self.items):
             self.card(item, asked.get(_key(" ".join(item.question)), k) > k)
+        self.strays()
         if self.result.cards:
             self.result.diagnostics.extend(self.orphans)
         elif any(line.strip() for line in self.lines):
