@@ -147,15 +147,7 @@ class _Parser:
             if 2 * sum(map(_is_question_line, texts)) >= len(texts):
                 for k, text in zip(para, texts, strict=True):
                     self.result.skipped += 1
-                    self.orphans.append(
-                        Diagnostic(
-                            self.path,
-                            k + 1,
-                            "warning",
-                            "unanswered-question",
-                            f"question has no answer: {_snippet(text)}",
-                        )
-                    )
+                    self.warn(k, "unanswered-question", f"question has no answer: {_snippet(text)}")
             elif any(ch.isalnum() for ch in "".join(texts)):
                 self.orphans.append(
                     Diagnostic(
