@@ -395,7 +395,7 @@ class _Parser:
             self.drafts.remove(draft)
             self.warn(
                 draft.node.heading.line,
-                "orphan-text",
+                rules.ORPHAN_TEXT,
                 f"{mt.front_of(draft.node.text)!r} is not a question and sits outside the questions; no card",
             )
         for draft in self.drafts:

@@ -26,6 +26,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from ankigen import rules
 from ankigen.model import Card, Diagnostic, Markup, ParseResult
 from ankigen.parsers.md_text import atx_heading
 
@@ -136,8 +137,8 @@ class _Parser:
         self.markup: Markup = "markdown" if path.lower().endswith((".md", ".markdown")) else "plain"
         self.labels = _repeated_labels(self.lines)
 
-    def warn(self, line: int, rule: str, message: str) -> None:
-        self.result.diagnostics.append(Diagnostic(self.path, line + 1, "warning", rule, message))
+    def warn(self, line: int, rule: rules.Rule, message: str) -> None:
+        self.result.diagnostics.append(rule.at(self.path, line + 1, message))
 
     def strays(self) -> None:
         """Report the text outside items: a run of question lines (most end in ``?``) is questions
@@ -147,14 +148,12 @@ class _Parser:
             if 2 * sum(map(_is_question_line, texts)) >= len(texts):
                 for k, text in zip(para, texts, strict=True):
                     self.result.skipped += 1
-                    self.warn(k, "unanswered-question", f"question has no answer: {_snippet(text)}")
+                    self.warn(k, rules.UNANSWERED_QUESTION, f"question has no answer: {_snippet(text)}")
             elif any(ch.isalnum() for ch in "".join(texts)):
                 self.orphans.append(
-                    Diagnostic(
+                    rules.ORPHAN_TEXT.at(
                         self.path,
                         para[0] + 1,
-                        "warning",
-                        "orphan-text",
                         f"text outside any question/answer is ignored: {_snippet(texts[0])}",
                     )
                 )
@@ -278,7 +277,7 @@ class _Parser:
         if self.result.cards:
             self.result.diagnostics.extend(self.orphans)
         elif any(line.strip() for line in self.lines):
-            self.warn(0, "no-cards", "no numbered questions with answers found")
+            self.warn(0, rules.NO_CARDS, "no numbered questions with answers found")
         self.result.diagnostics.sort(key=Diagnostic.sort_key)
         return self.result
 
@@ -297,12 +296,12 @@ class _Parser:
             if asked_again:
                 return  # a line of the contents list that repeats the questions
             self.result.skipped += 1
-            self.warn(item.start, "unanswered-question", f"question has no answer: {_snippet(front)}")
+            self.warn(item.start, rules.UNANSWERED_QUESTION, f"question has no answer: {_snippet(front)}")
             return
         if _NA.match(back.strip(" *_`")):
             self.result.skipped += 1
             message = f"answer is only {back.strip()!r}, question skipped: {_snippet(front)}"
-            self.warn(item.start, "na-answer", message)
+            self.warn(item.start, rules.NA_ANSWER, message)
             return
         self.result.cards.append(
             Card(
