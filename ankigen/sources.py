@@ -17,10 +17,13 @@ _SNIFF_BYTES = 8192
 
 # The marker spellings the qa parser accepts: Q: Q. Q) Q001: Q-001. **Q:** Question 3: (also quoted with >).
 _QUESTION_LINE = re.compile(
-    r"^[ \t]*(?:>[ \t]*)*(?:\*\*|__)?(?:Q(?:-?\d{1,6})?[:.)]|(?:Question|QUESTION)(?: ?\d{1,6})?:)",
+    r"^[ \t]*(?:>[ \t]*)*(?:[-*+][ \t]+)?(?:\*\*|__)?"
+    r"(?:Q(?:-?\d{1,6})?[:.)]|(?:Question|QUESTION)(?: ?\d{1,6})?:)",
     re.MULTILINE,
 )
-_ANSWER_LINE = re.compile(r"^[ \t]*(?:>[ \t]*)*(?:\*\*|__)?A(?:-?\d{1,6})?[:.)]", re.MULTILINE)
+_ANSWER_LINE = re.compile(
+    r"^[ \t]*(?:>[ \t]*)*(?:[-*+][ \t]+)?(?:\*\*|__)?A(?:-?\d{1,6})?[:.)]", re.MULTILINE
+)
 # "Answer:" lines mark answers only beside question markers: under "### Q1: …" headings they are labels.
 _ANSWER_WORD_LINE = re.compile(
     r"^[ \t]*(?:>[ \t]*)*(?:\*\*|__)?(?:Answer|ANSWER)(?: ?\d{1,6})?:", re.MULTILINE

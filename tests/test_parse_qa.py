@@ -409,3 +409,14 @@ def test_nothing_inside_a_fence_is_a_marker_or_a_heading() -> None:
         ("Show the file?", "It reads:\n\n```\n# Title\n\nQ: not a question\nA: not an answer\n```"),
         ("Next?", "Yes."),
     ]
+
+
+def test_questions_written_as_headings_or_list_items() -> None:
+    headings = (
+        "#### Q: What is X?\nA: X is x.\n\n#### Q: What is Y?\nA: Y is y.\n\n#### Q: What is Z?\nA: Z.\n"
+    )
+    assert detect_format(headings) == "qa"
+    assert pairs(qa(headings)) == [("What is X?", "X is x."), ("What is Y?", "Y is y."), ("What is Z?", "Z.")]
+    bullets = "- **Q:** What is X?\n  **A:** X is x.\n- **Q:** What is Y?\n  **A:** Y is y.\n\n* Q: What is Z?\n  A: Z.\n"
+    assert detect_format(bullets) == "qa"
+    assert pairs(qa(bullets)) == [("What is X?", "X is x."), ("What is Y?", "Y is y."), ("What is Z?", "Z.")]

@@ -108,11 +108,16 @@ _WORD_MARKERS = (("Question", "Q"), ("Answer", "A"), ("QUESTION", "Q"), ("ANSWER
 
 def _marker(rest: str, follows: int | None = None) -> _Marker | None:
     """Recognise ``Q:``, ``A.``, ``Q)``, ``Q001:``, ``A-001.``, ``**Q:**``, ``**Q: text**``,
-    ``Question 3:``/``**Answer:**`` at the start of ``rest``; ``Q12 text`` too when ``follows`` is 11.
+    ``Question 3:``/``**Answer:**`` at the start of ``rest`` (also as a ``-`` list item); ``Q12 text``
+    too when ``follows`` is 11.
     """
     i, col = _indent(rest)
     n = len(rest)
     j = i
+    if j + 1 < n and rest[j] in "-*+" and rest[j + 1] in " \t":  # "- **Q:** …", "* A: …" list items
+        j += 1
+        while j < n and rest[j] in " \t":
+            j += 1
     bold = ""
     if rest.startswith("**", j) or rest.startswith("__", j):
         bold = rest[j : j + 2]
@@ -440,6 +445,11 @@ class _Parser:
             self.prev_blank = blank
             return
         marker = _marker(rest, None if self.last_number is None else self.last_number + 1)
+        heading = atx_heading(rest) if marker is None else None
+        if heading is not None:  # "## Q: What is …?": a question written as a heading
+            asked = _marker(heading[1])
+            if asked is not None and asked.kind == "Q":
+                marker = _Marker("Q", 0, _indent(rest)[1], asked.text, asked.number)
         if marker is not None and marker.kind == "Q" and marker.number is not None:
             self.last_number = marker.number
         if card is not None and marker is None and not blank and self.ends_card(card, lineno, rest, quoted):
