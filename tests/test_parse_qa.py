@@ -417,6 +417,9 @@ def test_questions_written_as_headings_or_list_items() -> None:
     )
     assert detect_format(headings) == "qa"
     assert pairs(qa(headings)) == [("What is X?", "X is x."), ("What is Y?", "Y is y."), ("What is Z?", "Z.")]
-    bullets = "- **Q:** What is X?\n  **A:** X is x.\n- **Q:** What is Y?\n  **A:** Y is y.\n\n* Q: What is Z?\n  A: Z.\n"
+    bullets = (
+        "- **Q:** What is X?\n  **A:** X is x.\n- **Q:** What is Y?\n  **A:** Y is y.\n\n"
+        "* Q: What is Z?\n  A: Z.\n"
+    )
     assert detect_format(bullets) == "qa"
     assert pairs(qa(bullets)) == [("What is X?", "X is x."), ("What is Y?", "Y is y."), ("What is Z?", "Z.")]
