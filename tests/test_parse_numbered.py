@@ -245,3 +245,14 @@ def test_a_quiz_with_lettered_options_is_not_qa() -> None:
         for n in range(1, 4)
     )
     assert detect_format(quiz) == "markdown"
+
+
+def test_an_unclosed_fence_is_reported() -> None:
+    result = parse("1. Show code?\n   ```\n   x = 1\n2. Not a question inside the fence?\n")
+    assert [c.front for c in result.cards] == ["Show code?"]
+    assert ("unclosed-fence", 2) in rules(result)
+
+
+def test_a_label_after_a_blank_line_is_recognised_by_repetition() -> None:
+    text = "".join(f"{n}. Swali {n}?\n\n   Jibu: {n}.\n\n" for n in range(1, 4))
+    assert [c.back for c in parse(text).cards] == ["1.", "2.", "3."]

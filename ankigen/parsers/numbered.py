@@ -98,7 +98,8 @@ def _item(line: str) -> tuple[int, int, str] | None:
 
 
 def _fences(lines: list[str]) -> dict[int, int]:
-    """Fenced code blocks: the index of each opening fence line mapped to its closing line's."""
+    """Fenced code blocks: the index of each opening fence line mapped to its closing line's
+    (an unclosed fence runs to the end, mapped to ``len(lines) - 1``)."""
     blocks: dict[int, int] = {}
     start: int | None = None
     char, length = "", 0
@@ -171,6 +172,9 @@ class _Parser:
 
     def run(self) -> ParseResult:
         lines = self.lines
+        for start, end in self.blocks.items():
+            if end == len(lines) - 1 and not (end > start and _FENCE.match(lines[end])):
+                self.warn(start, rules.UNCLOSED_FENCE, "code fence opened here is never closed")
         open_: _Item | None = None
         blank = True
         para_end = -1  # index after the last line of the current orphan paragraph run
@@ -351,11 +355,14 @@ class _Parser:
 
 
 def _repeated_labels(lines: list[str]) -> frozenset[str]:
-    """Words that open the line right under three or more numbered items (``Ans:``, ``Réponse :``)."""
+    """Words that open the first line under three or more numbered items (``Ans:``, ``Réponse :``)."""
     openers: Counter[str] = Counter()
-    for above, line in zip(lines, lines[1:], strict=False):
-        m = _LABEL.match(line.strip())
-        if m and _item(above) is not None:
+    for k, line in enumerate(lines):
+        if _item(line) is None:
+            continue
+        below = next((row for row in lines[k + 1 : k + 4] if row.strip()), "")
+        m = _LABEL.match(below.strip())
+        if m:
             openers[m.group(1).casefold()] += 1
     return frozenset(word for word, n in openers.items() if n >= 3)
 
