@@ -26,7 +26,7 @@ _ANSWER_LINE = re.compile(
 )
 # "Answer:" lines mark answers only beside question markers: under "### Q1: …" headings they are labels.
 _ANSWER_WORD_LINE = re.compile(
-    r"^[ \t]*(?:>[ \t]*)*(?:\*\*|__)?(?:Answer|ANSWER)(?: ?\d{1,6})?:", re.MULTILINE
+    r"^[ \t]*(?:>[ \t]*)*(?:\*\*|__)?(?:Answer|ANSWER|Ans)(?: ?\d{1,6})?:", re.MULTILINE
 )
 _HEADING_LINE = re.compile(r"^#{1,6}[ \t]", re.MULTILINE)
 # The second option of a multiple-choice list ("B) softmax"): its "A)" lines are options, not answers.

@@ -343,10 +343,14 @@ def test_a_wholly_bold_question_then_bold_answer_markers() -> None:
 def test_question_and_answer_written_as_words() -> None:
     text = (
         "**Question 3:** What is a tensor?\n\n**Answer:** An array.\n\n"
-        "Question: What is a rank?\nAnswer: The number of axes.\n"
+        "Question: What is a rank?\nAnswer: The number of axes.\n\nQ: What is a shape?\nAns: Lengths.\n"
     )
     result = qa(text)
-    assert pairs(result) == [("What is a tensor?", "An array."), ("What is a rank?", "The number of axes.")]
+    assert pairs(result) == [
+        ("What is a tensor?", "An array."),
+        ("What is a rank?", "The number of axes."),
+        ("What is a shape?", "Lengths."),
+    ]
     assert detect_format(text + "\nQuestion: What is a shape?\nAnswer: Lengths.\n") == "qa"
 
 

@@ -103,7 +103,7 @@ def _unquote(line: str) -> tuple[str, bool]:
     return line[match.end() :], True
 
 
-_WORD_MARKERS = (("Question", "Q"), ("Answer", "A"), ("QUESTION", "Q"), ("ANSWER", "A"))
+_WORD_MARKERS = (("Question", "Q"), ("Answer", "A"), ("QUESTION", "Q"), ("ANSWER", "A"), ("Ans", "A"))
 
 
 def _marker(rest: str, follows: int | None = None) -> _Marker | None:
