@@ -256,3 +256,23 @@ def test_an_unclosed_fence_is_reported() -> None:
 def test_a_label_after_a_blank_line_is_recognised_by_repetition() -> None:
     text = "".join(f"{n}. Swali {n}?\n\n   Jibu: {n}.\n\n" for n in range(1, 4))
     assert [c.back for c in parse(text).cards] == ["1.", "2.", "3."]
+
+
+def test_an_answer_numbered_at_the_questions_level_stays_one_answer() -> None:
+    text = (
+        "1. What is an epoch?\n   > One pass.\n"
+        "2. What are the steps of the approach?\n1. Define the objective\n2. Find the levers\n\n"
+        "3. Why does it matter?\n   > Focus.\n"
+    )
+    assert pairs(parse(text)) == [
+        ("What is an epoch?", "One pass."),
+        ("What are the steps of the approach?", "1. Define the objective\n2. Find the levers"),
+        ("Why does it matter?", "Focus."),
+    ]
+
+
+def test_items_numbered_one_throughout_are_all_questions() -> None:
+    text = "1. What is X?\n   > X.\n1. Draw Y.\n   > Done.\n1. Why Z?\n   > Because.\n1. What is W?\n"
+    result = parse(text)
+    assert [c.front for c in result.cards] == ["What is X?", "Draw Y.", "Why Z?"]
+    assert result.skipped == 1

@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ankigen import rules
 from ankigen.model import Card, Diagnostic, Markup, ParseResult
@@ -39,6 +40,7 @@ _LINK_ONLY = re.compile(r"^\[(?:[^\[\]]|\[[^\[\]]*\])*\]\([^()]*\)$")
 _FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
 _RULE = re.compile(r"^[ \t]{0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _CLOSED = (".", "?", "？", "!", ":", "：", ")", "。", "*", "_", "`", '"', "”")
+_SEQUENTIAL_SHARE = 0.8  # of its questions each numbered one more than the last: "numbers its questions"
 _NA = re.compile(r"(?i)^(?:na|n/a|n\.a\.|tbd|todo)\.?$")
 
 
@@ -81,20 +83,31 @@ class _Item:
     marker_col: int
     text_col: int
     question: list[str]
+    number: int
     answer: list[int] = field(default_factory=list)
     closed_question: bool = False
+    listing: bool = False  # the answer is a numbered list at the question's level
     context: tuple[str, ...] = ()
 
 
-def _item(line: str) -> tuple[int, int, str] | None:
-    """``(marker_col, text_col, text)`` when ``line`` is a numbered item with some text."""
+class _Numbered(NamedTuple):
+    """A numbered list item: where its number and its text start, its text and its number."""
+
+    marker_col: int
+    text_col: int
+    text: str
+    number: int
+
+
+def _item(line: str) -> _Numbered | None:
+    """The numbered item ``line`` opens, when it has some text."""
     m = _ITEM.match(line)
     if m is None or not m.group(4):
         return None
     text = (m.group(2) or "") + m.group(4)
     if text.startswith("#") or _LINK_ONLY.match(text.strip("*_ ")):
         return None  # a heading inside a list item (Markdown), or a contents line of links
-    return _indent(line), len(line[: m.start(4)].expandtabs(_TAB)), text
+    return _Numbered(_indent(line), len(line[: m.start(4)].expandtabs(_TAB)), text, int(m.group(3)))
 
 
 def _fences(lines: list[str]) -> dict[int, int]:
@@ -137,6 +150,7 @@ class _Parser:
         self.stray: list[list[int]] = []  # paragraphs outside any item (0-based line indexes)
         self.markup: Markup = "markdown" if path.lower().endswith((".md", ".markdown")) else "plain"
         self.labels = _repeated_labels(self.lines)
+        self.numbered_questions = _numbered_questions(self.lines, self.fenced)
 
     def warn(self, line: int, rule: rules.Rule, message: str) -> None:
         self.result.diagnostics.append(rule.at(self.path, line + 1, message))
@@ -160,7 +174,7 @@ class _Parser:
                 )
 
     # -- scanning --------------------------------------------------------------------------------
-    def top_item(self, i: int, open_: _Item | None) -> tuple[int, int, str] | None:
+    def top_item(self, i: int, open_: _Item | None) -> _Numbered | None:
         """The numbered item starting at line ``i`` when it is a question, not a nested list item."""
         if self.fenced[i]:
             return None
@@ -168,7 +182,7 @@ class _Parser:
         if found is None:
             return None
         limit = open_.text_col if open_ is not None else 4
-        return found if found[0] < min(limit, 4) else None
+        return found if found.marker_col < min(limit, 4) else None
 
     def run(self) -> ParseResult:
         lines = self.lines
@@ -189,8 +203,14 @@ class _Parser:
                 i += 1
                 continue
             found = self.top_item(i, open_)
+            if found is not None and open_ is not None and self.lists_answer(open_, found):
+                open_.answer.append(i)
+                open_.listing = True
+                blank = False
+                i += 1
+                continue
             if found is not None:
-                open_ = self.open(i, *found)
+                open_ = self.open(i, found)
                 blank = False
                 i += 1
                 continue
@@ -223,9 +243,17 @@ class _Parser:
             i += 1
         return self.finish()
 
-    def open(self, i: int, marker_col: int, text_col: int, text: str) -> _Item:
-        item = _Item(i, marker_col, text_col, [text], context=tuple(t for _, t in self.context))
-        item.closed_question = _question_closed(text)
+    def lists_answer(self, item: _Item, found: _Numbered) -> bool:
+        """In a file of numbered questions, items that are no question and number from 1 again
+        right under a question are its answer, written as a numbered list at the question's level."""
+        if not self.numbered_questions or _is_question_line(found.text):
+            return False
+        return item.listing or (not item.answer and found.number == 1 and item.number > 1)
+
+    def open(self, i: int, found: _Numbered) -> _Item:
+        context = tuple(t for _, t in self.context)
+        item = _Item(i, found.marker_col, found.text_col, [found.text], found.number, context=context)
+        item.closed_question = _question_closed(found.text)
         self.items.append(item)
         return item
 
@@ -354,6 +382,15 @@ class _Parser:
         return "\n".join(out[start:end]), rows[start], rows[end - 1]
 
 
+def _numbered_questions(lines: list[str], fenced: list[bool]) -> bool:
+    """Whether the file numbers its questions 1, 2, 3 …: then an item that is no question and
+    numbers from 1 again is not a question either."""
+    items = [found for k, line in enumerate(lines) if not fenced[k] and (found := _item(line)) is not None]
+    numbers = [found.number for found in items if found.marker_col < 4 and _is_question_line(found.text)]
+    steps = sum(b == a + 1 for a, b in zip(numbers, numbers[1:], strict=False))
+    return len(numbers) >= 3 and steps >= _SEQUENTIAL_SHARE * (len(numbers) - 1)
+
+
 def _repeated_labels(lines: list[str]) -> frozenset[str]:
     """Words that open the first line under three or more numbered items (``Ans:``, ``Réponse :``)."""
     openers: Counter[str] = Counter()
@@ -387,7 +424,7 @@ def count_questions(text: str) -> int:
     count = 0
     for i, line in enumerate(lines):
         found = None if fenced[i] else _item(line)
-        if found is not None and found[0] < 4 and _is_question_line(found[2]):
+        if found is not None and found.marker_col < 4 and _is_question_line(found.text):
             count += 1
     return count
 
