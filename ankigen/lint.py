@@ -1,19 +1,20 @@
 """Checks over parsed cards: TeX that MathJax will not typeset and stray Markdown emphasis.
 
-Math is found the way the renderer finds it (``$…$``, ``$$…$$``, ``\\(…\\)``, ``\\[…\\]``,
-``<math>…</math>``), skipping fenced and indented code and inline code spans.  Every scan
-is a single left-to-right pass, so the checks stay linear on pathological input.
+Math and code are found by :mod:`ankigen.scan`, the scanner the renderer stashes math with, so
+exactly the math the renderer typesets is checked, and code is never checked. The TeX check and the
+emphasis check are single left-to-right passes, so linting stays linear on pathological input.
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 
 from ankigen import rules
 from ankigen.model import Card, Diagnostic
+from ankigen.scan import ARITHMETIC_STAR, MATH, Kind, Scan, Span, Unclosed, scan_markdown, scan_plain
 
 #: Environments MathJax 3 knows with the ``base``, ``ams`` and ``mathtools`` packages
 #: (from BaseMappings.ts, AmsMappings.ts and MathtoolsMappings.ts of MathJax 3.2).
@@ -82,25 +83,9 @@ KNOWN_ENVIRONMENTS = frozenset(
     }
 )
 
-_FENCE = re.compile(r"[ \t]*(`{3,}|~{3,}|'{3,})")
-_LIST_ITEM = re.compile(r"[ \t]*(?:[-+*]|\d{1,9}[.)])(?=[ \t]|$)")
-_BLOCK_START = re.compile(r"[ \t]{0,3}(?:#{1,6}(?:[ \t]|$)|>|\|)")
-_THEMATIC_BREAK = re.compile(r"[ \t]{0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _TEX_HINT = re.compile(r"\\[A-Za-z]|[_^]\{|\^")
-_MATH_TAG = re.compile(r"<math(?:\s[^>]*)?>", re.IGNORECASE)
-_ASCII_PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 _STRAY = "'**' has no partner and will show as literal asterisks"
 _MASK = "x"  # what code and math look like to the emphasis check: an ordinary word character
-_MARKDOWN_SPECIAL = re.compile(r"[\\`$<]")  # what can start an escape, code span or math
-_PLAIN_SPECIAL = re.compile(r"[\\$]")
-
-
-@dataclass(frozen=True)
-class _Math:
-    """A math span: its TeX runs from ``start`` to ``end`` in the field text."""
-
-    start: int
-    end: int
 
 
 @dataclass(frozen=True)
@@ -110,21 +95,6 @@ class _Problem:
     offset: int
     rule: rules.Rule
     message: str
-
-
-class _Field:
-    """One field's text, with what the scan found in it."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.masked = list(text)  # code, math and escapes replaced by _MASK
-        self.math: list[_Math] = []
-        self.problems: list[_Problem] = []
-        self.units: list[tuple[int, int]] = []  # inline units (paragraphs, list items) for emphasis
-
-    def mask(self, start: int, end: int) -> None:
-        """Hide ``text[start:end]`` from the emphasis check (newlines are kept)."""
-        self.masked[start:end] = [ch if ch == "\n" else _MASK for ch in self.masked[start:end]]
 
 
 def lint_cards(cards: Iterable[Card]) -> list[Diagnostic]:
@@ -145,17 +115,22 @@ def lint_card(card: Card) -> list[Diagnostic]:
     for text, first_line, with_col in ((card.front, card.line, False), (card.back, back_line, back_cols)):
         if not text:
             continue
-        field = _scan_plain(text) if card.markup == "plain" else _scan_markdown(text)
-        for math in field.math:
-            _check_tex(field, math)
-        if card.markup != "plain":
-            _check_emphasis(field)
         starts = _line_starts(text)
-        for p in sorted(field.problems, key=lambda p: (p.offset, p.rule.id)):
+        for p in sorted(_problems(text, card.markup == "plain"), key=lambda p: (p.offset, p.rule.id)):
             row = bisect_right(starts, p.offset) - 1
             col = p.offset - starts[row] + 1 if with_col else None
             out.append(p.rule.at(card.source, first_line + row, p.message, col))
     return out
+
+
+def _problems(text: str, plain: bool) -> list[_Problem]:
+    """Every problem in one field's text."""
+    scan = scan_plain(text) if plain else scan_markdown(text)
+    problems = [p for span in scan.spans if span.kind in MATH for p in _check_tex(text, span)]
+    problems += [p for u in scan.unclosed if (p := _unclosed_math(text, u)) is not None]
+    if not plain:
+        problems += _check_emphasis(*_emphasis_view(text, scan))
+    return problems
 
 
 def _line_starts(text: str) -> list[int]:
@@ -164,295 +139,125 @@ def _line_starts(text: str) -> list[int]:
     return starts
 
 
-def _lines(text: str) -> Iterator[tuple[int, str]]:
-    """Yield (offset, line without newline)."""
-    pos = 0
-    for line in text.split("\n"):
-        yield pos, line
-        pos += len(line) + 1
-
-
-# --------------------------------------------------------------------------- scanning
-
-
-def _scan_plain(text: str) -> _Field:
-    """Plain (Q:/A:) text: math as the renderer finds it there (no Markdown, no code spans)."""
-    field = _Field(text)
-    end = len(text)
-    i = 0
-    no_close: dict[str, int] = {}
-    while i < end:
-        ch = text[i]
-        if ch == "\\" and i + 1 < end:
-            if text[i + 1] in "([":
-                i = _delimited(field, i, 2, "\\)" if text[i + 1] == "(" else "\\]", end, no_close)
-            else:
-                i += 2
-        elif text.startswith("$$", i):
-            i = _delimited(field, i, 2, "$$", end, no_close)
-        elif ch == "$":
-            blank = text.find("\n\n", i)
-            i = _dollar(field, i, end if blank < 0 else blank)
-        else:  # jump to the next character that can start math
-            special = _PLAIN_SPECIAL.search(text, i + 1)
-            i = special.start() if special else end
-    return field
-
-
-def _scan_markdown(text: str) -> _Field:
-    """Markdown text: find prose blocks outside code, then math and code spans inside them."""
-    field = _Field(text)
-    block: list[tuple[int, str]] = []  # the prose lines of the current paragraph-level block
-    fence: str | None = None
-    prev_text = ""  # the last prose line, to tell list continuations from indented code
-    prev_blank = False
-    indented_code = False
-    for offset, line in _lines(text):
-        stripped = line.strip()
-        if fence is not None:  # inside a fenced code block
-            field.mask(offset, offset + len(line))
-            if stripped.startswith(fence) and stripped.strip(fence[0]) == "":
-                fence = None
-            continue
-        fence_match = _FENCE.match(line)
-        if fence_match:
-            _scan_block(field, block)
-            block = []
-            fence = fence_match.group(1)
-            field.mask(offset, offset + len(line))
-            prev_blank = indented_code = False
-            continue
-        if not stripped:
-            _scan_block(field, block)
-            block = []
-            prev_blank = True
-            continue
-        # Indented code, as the renderer decides it: after a blank line, not continuing a list.
-        indented = line.startswith(("    ", "\t"))
-        in_list = bool(_LIST_ITEM.match(prev_text)) or prev_text.startswith((" ", "\t"))
-        if indented and (indented_code or (prev_blank and not in_list)):
-            indented_code = True
-            field.mask(offset, offset + len(line))
-            prev_blank = False
-            continue
-        indented_code = prev_blank = False
-        prev_text = line
-        block.append((offset, line))
-    _scan_block(field, block)
-    return field
-
-
-def _scan_block(field: _Field, block: list[tuple[int, str]]) -> None:
-    """Scan one blank-line-separated block of prose lines for code spans and math."""
-    if not block:
-        return
-    text = field.text
-    # Inline units: a list item, heading, quote or table row starts a new one.
-    unit_starts: list[int] = []
-    for n, (offset, line) in enumerate(block):
-        item = _LIST_ITEM.match(line)
-        if item:
-            field.mask(offset, item.end())  # the list marker is not emphasis
-        if _THEMATIC_BREAK.match(line):
-            field.mask(offset, offset + len(line))
-        if n == 0 or item or _BLOCK_START.match(line) or _THEMATIC_BREAK.match(line):
-            unit_starts.append(offset)
-    block_end = block[-1][0] + len(block[-1][1])
-    unit_ends = unit_starts[1:] + [block_end]
-    field.units.extend(zip(unit_starts, unit_ends, strict=True))
-
-    no_close: dict[str, int] = {}
-    u = 0
-    i = block[0][0]
-    while i < block_end:
-        while unit_ends[u] <= i:
-            u += 1
-        unit_end = unit_ends[u]
-        ch = text[i]
-        if ch == "\\" and i + 1 < block_end:
-            nxt = text[i + 1]
-            if nxt == "(":
-                i = _delimited(field, i, 2, "\\)", block_end, no_close)
-            elif nxt == "[":
-                i = _delimited(field, i, 2, "\\]", block_end, no_close)
-            else:
-                if nxt in _ASCII_PUNCT:
-                    field.mask(i, i + 2)
-                i += 2
-        elif ch == "`":
-            i = _code_span(field, i, unit_end, no_close)
-        elif ch == "$":
-            if text.startswith("$$", i):
-                i = _delimited(field, i, 2, "$$", block_end, no_close)
-            else:
-                i = _dollar(field, i, block_end)
-        elif ch == "<" and (tag := _MATH_TAG.match(text, i)):
-            i = _delimited(field, i, tag.end() - i, "</math>", block_end, no_close)
-        elif ch == "<" and text.startswith("<code>", i):
-            j = _find_closer(text, "</code>", i + 6, unit_end, no_close)
-            if j >= 0:
-                field.mask(i, j + 7)
-            i = j + 7 if j >= 0 else i + 6
-        else:  # jump to the next character that can start code or math
-            special = _MARKDOWN_SPECIAL.search(text, i + 1, block_end)
-            i = special.start() if special else block_end
-
-
-def _find_closer(text: str, closer: str, start: int, limit: int, no_close: dict[str, int]) -> int:
-    """Index of ``closer`` in ``text[start:limit]`` skipping backslash escapes, or -1.
-
-    ``no_close`` remembers where a search already failed, so that many unclosed openers
-    cost one scan instead of one each.
-    """
-    key = f"{closer}@{limit}"
-    if no_close.get(key, limit + 1) <= start:
-        return -1
-    escapable = closer[0] != "\\"
-    j = start
-    while True:
-        j = text.find(closer, j, limit)
-        if j < 0:
-            no_close[key] = start
-            return -1
-        if escapable and _escaped(text, j):
-            j += 1
-            continue
-        return j
-
-
-def _escaped(text: str, j: int) -> bool:
-    """True when ``text[j]`` is preceded by an odd number of backslashes."""
-    k = j
-    while k > 0 and text[k - 1] == "\\":
-        k -= 1
-    return (j - k) % 2 == 1
-
-
-def _delimited(field: _Field, i: int, width: int, closer: str, limit: int, no_close: dict[str, int]) -> int:
-    """Math opened at ``i`` by a ``width``-wide delimiter; return where scanning resumes."""
-    empty_ok = closer == "</math>"  # the other delimiters need at least one character inside
-    j = _find_closer(field.text, closer, i + width + (0 if empty_ok else 1), limit, no_close)
-    opener = field.text[i : i + width]
-    if j < 0:
-        field.problems.append(
-            _Problem(i, rules.TEX_UNCLOSED, f"math opened with '{opener}' is never closed with '{closer}'")
+def _unclosed_math(text: str, u: Unclosed) -> _Problem | None:
+    """Math that never closes; an unpaired ``$`` only when what follows it clearly is TeX."""
+    if u.opener != "$":
+        return _Problem(
+            u.offset, rules.TEX_UNCLOSED, f"math opened with '{u.opener}' is never closed with '{u.closer}'"
         )
-        field.mask(i, i + width)
-        return i + width
-    field.math.append(_Math(i + width, j))
-    field.mask(i, j + len(closer))
-    return j + len(closer)
-
-
-def _dollar(field: _Field, i: int, limit: int) -> int:
-    """A single ``$`` at ``i``: inline math when it pairs the way the renderer pairs it.
-
-    The opener is followed by a non-space; the closer is the next unescaped ``$`` (before any
-    backtick), preceded by a non-space and not followed by a digit.  Otherwise the ``$`` is
-    text (money: ``$5 and $10``).  An unpaired ``$`` is reported only when what follows it
-    clearly is TeX.
-    """
-    text = field.text
-    j = i + 1
-    while j < limit and text[j] not in "$`":
-        j += 2 if text[j] == "\\" else 1
-    j = min(j, limit)
-    opens = i + 1 < limit and not text[i + 1].isspace()
-    closed = j < limit and text[j] == "$" and j > i + 1 and text[j - 1] not in " \t\n\\"
-    if opens and closed and not (j + 1 < len(text) and text[j + 1].isdigit()):
-        field.math.append(_Math(i + 1, j))
-        field.mask(i, j + 1)
-        return j + 1
-    if opens:
-        line_end = text.find("\n", i, j)
-        rest = text[i + 1 : j if line_end < 0 else line_end]
-        if not rest[:1].isdigit() and _TEX_HINT.search(rest):
-            message = "math opened with '$' has no closing '$' (one right after a non-space, before no digit)"
-            field.problems.append(_Problem(i, rules.TEX_UNCLOSED, message))
-    return i + 1
-
-
-def _code_span(field: _Field, i: int, limit: int, no_close: dict[str, int]) -> int:
-    """A backtick run at ``i``: a code span if a run of the same length closes it."""
-    text = field.text
-    n = i
-    while n < limit and text[n] == "`":
-        n += 1
-    run = n - i
-    key = f"`{run}@{limit}"
-    if no_close.get(key, limit + 1) <= n:
-        return n
-    j = n
-    while True:
-        j = text.find("`", j, limit)
-        if j < 0:
-            no_close[key] = n
-            return n
-        k = j
-        while k < limit and text[k] == "`":
-            k += 1
-        if k - j == run:
-            field.mask(i, k)
-            return k
-        j = k
+    line_end = text.find("\n", u.offset, u.stop)
+    rest = text[u.offset + 1 : u.stop if line_end < 0 else line_end]
+    if rest[:1].isdigit() or not _TEX_HINT.search(rest):
+        return None  # money: "$5 and $10", "$HOME"
+    message = "math opened with '$' has no closing '$' (one right after a non-space, before no digit)"
+    return _Problem(u.offset, rules.TEX_UNCLOSED, message)
 
 
 # --------------------------------------------------------------------------- TeX
 
 
-def _check_tex(field: _Field, math: _Math) -> None:
-    """Report unbalanced braces, ``\\left``/``\\right`` and environments, and unknown environments."""
-    text = field.text
-    stack: list[tuple[str, int]] = []  # (kind, offset): "{", "\\left" or "env:NAME"
-    j = math.start
-    end = math.end
-    while j < end:
-        ch = text[j]
-        if ch == "{":
-            stack.append(("{", j))
-            j += 1
-        elif ch == "}":
-            if not _close(field, stack, "{", j, "'}' without a matching '{'"):
-                return
-            j += 1
-        elif ch == "\\" and j + 1 < end and text[j + 1].isascii() and text[j + 1].isalpha():
-            k = j + 1
-            while k < end and text[k].isascii() and text[k].isalpha():
-                k += 1
-            name = text[j + 1 : k]
-            if name in ("left", "right") and text.startswith("\\\\", k):
-                field.problems.append(
-                    _Problem(
-                        j, rules.TEX_UNBALANCED, f"'\\{name}\\\\' is not a delimiter (use '\\{{' or '\\}}')"
-                    )
-                )
-                return
-            if name == "left":
-                stack.append(("\\left", j))
-            elif name == "right":
-                if not _close(field, stack, "\\left", j, "'\\right' without a matching '\\left'"):
-                    return
-            elif name in ("begin", "end"):
-                env, k = _env_name(text, k, end)
-                if env is not None and name == "begin":
-                    if env not in KNOWN_ENVIRONMENTS:
-                        field.problems.append(
-                            _Problem(
-                                j, rules.TEX_UNKNOWN_ENV, f"MathJax does not know the environment '{env}'"
-                            )
-                        )
-                    stack.append(("env:" + env, j))
-                elif env is not None and not _close(
-                    field, stack, "env:" + env, j, f"'\\end{{{env}}}' without a matching '\\begin{{{env}}}'"
-                ):
-                    return
-            j = k
-        elif ch == "\\":
-            j += 2  # control symbol: \{ \} \\ \, …
+@dataclass
+class _Tex:
+    """The TeX check of one math span: what is open, and the problems found."""
+
+    text: str
+    end: int
+    stack: list[tuple[str, int]] = field(default_factory=list)  # (kind, offset): "{", "\\left", "env:NAME"
+    problems: list[_Problem] = field(default_factory=list)
+    done: bool = False  # an unbalanced group was reported: the rest of the formula is not checked
+
+    def report(self, at: int, rule: rules.Rule, message: str, *, last: bool = True) -> None:
+        self.problems.append(_Problem(at, rule, message))
+        self.done = self.done or last
+
+    def close(self, kind: str, at: int, message: str) -> None:
+        """Pop ``kind`` for a closer at ``at``; on a mismatch report it and stop."""
+        if self.stack and self.stack[-1][0] == kind:
+            self.stack.pop()
+        elif any(k == kind for k, _ in self.stack):
+            self.unclosed(*self.stack[-1])  # an inner group was left open
         else:
-            j += 1
-    if stack:
-        _unclosed(field, *stack[0])
+            self.report(at, rules.TEX_UNBALANCED, message)
+
+    def unclosed(self, kind: str, at: int) -> None:
+        if kind == "{":
+            message = "'{' is never closed by '}'"
+        elif kind == "\\left":
+            message = "'\\left' without a matching '\\right'"
+        else:
+            env = kind[4:]
+            message = f"'\\begin{{{env}}}' without a matching '\\end{{{env}}}'"
+        self.report(at, rules.TEX_UNBALANCED, message)
+
+
+_TexRule = Callable[[_Tex, int], "int | None"]
+"""A TeX rule: given the offset of ``{``, ``}`` or ``\\``, where the check goes on, or None."""
+
+_TEX_SPECIAL = re.compile(r"[{}\\]")
+_CONTROL_WORD = re.compile(r"\\([A-Za-z]+)")
+
+
+def _check_tex(text: str, span: Span) -> list[_Problem]:
+    """Unbalanced braces, ``\\left``/``\\right`` and environments, and unknown environments in ``span``."""
+    tex = _Tex(text, span.body_end)
+    j = span.body_start
+    while not tex.done and (m := _TEX_SPECIAL.search(text, j, tex.end)) is not None:
+        j = m.start()
+        j = next(k for rule in _TEX_RULES if (k := rule(tex, j)) is not None)
+    if tex.stack and not tex.done:
+        tex.unclosed(*tex.stack[0])
+    return tex.problems
+
+
+def _open_brace(tex: _Tex, j: int) -> int | None:
+    if tex.text[j] != "{":
+        return None
+    tex.stack.append(("{", j))
+    return j + 1
+
+
+def _close_brace(tex: _Tex, j: int) -> int | None:
+    if tex.text[j] != "}":
+        return None
+    tex.close("{", j, "'}' without a matching '{'")
+    return j + 1
+
+
+def _control_word(tex: _Tex, j: int) -> int | None:
+    """``\\name``: the commands that open or close something are checked, others skipped."""
+    m = _CONTROL_WORD.match(tex.text, j, tex.end)
+    if m is None:
+        return None
+    command = _COMMANDS.get(m.group(1))
+    return m.end() if command is None else command(tex, j, m.end())
+
+
+def _control_symbol(tex: _Tex, j: int) -> int:
+    return j + 2  # \{ \} \\ \, …
+
+
+def _left_right(tex: _Tex, j: int, k: int) -> int:
+    name = tex.text[j + 1 : k]
+    if tex.text.startswith("\\\\", k):
+        tex.report(j, rules.TEX_UNBALANCED, f"'\\{name}\\\\' is not a delimiter (use '\\{{' or '\\}}')")
+    elif name == "left":
+        tex.stack.append(("\\left", j))
+    else:
+        tex.close("\\left", j, "'\\right' without a matching '\\left'")
+    return k
+
+
+def _begin_end(tex: _Tex, j: int, k: int) -> int:
+    env, k_env = _env_name(tex.text, k, tex.end)
+    if env is None:
+        return k
+    if tex.text[j + 1 : k] == "end":
+        tex.close("env:" + env, j, f"'\\end{{{env}}}' without a matching '\\begin{{{env}}}'")
+        return k_env
+    if env not in KNOWN_ENVIRONMENTS:
+        tex.report(j, rules.TEX_UNKNOWN_ENV, f"MathJax does not know the environment '{env}'", last=False)
+    tex.stack.append(("env:" + env, j))
+    return k_env
 
 
 def _env_name(text: str, k: int, end: int) -> tuple[str | None, int]:
@@ -466,33 +271,106 @@ def _env_name(text: str, k: int, end: int) -> tuple[str | None, int]:
     return None, k
 
 
-def _close(field: _Field, stack: list[tuple[str, int]], kind: str, at: int, extra: str) -> bool:
-    """Pop ``kind`` for a closer at ``at``; on a mismatch record the problem and return False."""
-    if stack and stack[-1][0] == kind:
-        stack.pop()
-        return True
-    if any(k == kind for k, _ in stack):
-        _unclosed(field, *stack[-1])  # an inner group was left open
-    else:
-        field.problems.append(_Problem(at, rules.TEX_UNBALANCED, extra))
-    return False
+_TEX_RULES: tuple[_TexRule, ...] = (_open_brace, _close_brace, _control_word, _control_symbol)
+"""The TeX rules in the order they are tried; the last always applies."""
 
-
-def _unclosed(field: _Field, kind: str, at: int) -> None:
-    if kind == "{":
-        message = "'{' is never closed by '}'"
-    elif kind == "\\left":
-        message = "'\\left' without a matching '\\right'"
-    else:
-        env = kind[4:]
-        message = f"'\\begin{{{env}}}' without a matching '\\end{{{env}}}'"
-    field.problems.append(_Problem(at, rules.TEX_UNBALANCED, message))
+_COMMANDS: dict[str, Callable[[_Tex, int, int], int]] = {
+    "left": _left_right,
+    "right": _left_right,
+    "begin": _begin_end,
+    "end": _begin_end,
+}
+"""Control words the check follows: given the offset of ``\\`` and of the word's end, where it goes on."""
 
 
 # --------------------------------------------------------------------------- emphasis
 
+_LIST_ITEM = re.compile(r"[ \t]*(?:[-+*]|\d{1,9}[.)])(?=[ \t]|$)")
+_BLOCK_START = re.compile(r"[ \t]{0,3}(?:#{1,6}(?:[ \t]|$)|>|\|)")
+_THEMATIC_BREAK = re.compile(r"[ \t]{0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
+_UNIT_RULES = ((_LIST_ITEM, True), (_THEMATIC_BREAK, True), (_BLOCK_START, False))
+"""Lines that start a new inline unit: (pattern, whether the match is hidden from the emphasis check)."""
+_INLINE_MASK = re.compile(r"\\[!-/:-@\[-`{-~]|<code>")  # a Markdown backslash escape, or inline HTML code
 
-def _check_emphasis(field: _Field) -> None:
+
+def _emphasis_view(text: str, scan: Scan) -> tuple[list[str], list[tuple[int, int]]]:
+    """The text as the emphasis check sees it (code, math, escapes and markers hidden) and its inline units.
+
+    A unit is a paragraph, list item, heading, quote line or table row: ``**`` pairs only within one.
+    """
+    masked = list(text)
+    for span in scan.spans:
+        _mask(masked, span.start, span.end)
+    for u in scan.unclosed:
+        if u.opener != "$":
+            _mask(masked, u.offset, u.offset + len(u.opener))
+    units: list[tuple[int, int]] = []
+    for block in _prose_blocks(text, scan):
+        starts = [block[0][0]]
+        for n, (offset, line) in enumerate(block):
+            if _starts_unit(masked, offset, line) and n:
+                starts.append(offset)
+        block_end = block[-1][0] + len(block[-1][1])
+        units.extend(zip(starts, starts[1:] + [block_end], strict=True))
+    flat = "".join(masked)
+    for start, end in units:
+        _mask_inline(masked, flat, start, end)
+    return masked, units
+
+
+def _starts_unit(masked: list[str], offset: int, line: str) -> bool:
+    """Whether ``line`` starts an inline unit; list markers and thematic breaks are masked."""
+    starts = False
+    for pattern, hide in _UNIT_RULES:
+        m = pattern.match(line)
+        if m:
+            starts = True
+            if hide:
+                _mask(masked, offset, offset + m.end())
+    return starts
+
+
+def _mask_inline(masked: list[str], flat: str, start: int, end: int) -> None:
+    """Hide backslash escapes and ``<code>…</code>`` in ``flat[start:end]``."""
+    pos = start
+    code_closes = True  # False once a <code> found no </code>: later ones find none either
+    while (m := _INLINE_MASK.search(flat, pos, end)) is not None:
+        pos = m.end()
+        if m.group() != "<code>":
+            _mask(masked, m.start(), pos)
+        elif code_closes:
+            close = flat.find("</code>", pos, end)
+            code_closes = close >= 0
+            if code_closes:
+                pos = close + len("</code>")
+                _mask(masked, m.start(), pos)
+
+
+def _prose_blocks(text: str, scan: Scan) -> Iterator[list[tuple[int, str]]]:
+    """Runs of non-blank lines outside code blocks, as (offset, line) pairs."""
+    code = [(s.start, s.end) for s in scan.spans if s.kind is Kind.CODE_BLOCK]
+    c = 0
+    block: list[tuple[int, str]] = []
+    offset = 0
+    for line in text.split("\n"):
+        while c < len(code) and code[c][1] < offset:
+            c += 1
+        if line.strip() and not (c < len(code) and code[c][0] <= offset):
+            block.append((offset, line))
+        elif block:
+            yield block
+            block = []
+        offset += len(line) + 1
+    if block:
+        yield block
+
+
+def _mask(masked: list[str], start: int, end: int) -> None:
+    """Hide ``start:end`` from the emphasis check (newlines are kept)."""
+    masked[start:end] = [ch if ch == "\n" else _MASK for ch in masked[start:end]]
+
+
+def _check_emphasis(masked: list[str], units: list[tuple[int, int]]) -> list[_Problem]:
     """Report ``**`` that will show as literal asterisks.
 
     Mirrors Python-Markdown's ``*`` delimiter runs within one paragraph, list item, heading or
@@ -501,30 +379,27 @@ def _check_emphasis(field: _Field) -> None:
     rule of three.  A run of two or more that is left (partly) unpaired is reported; a run
     with whitespace on both sides, or a single ``*`` between letters (arithmetic), is text.
     """
-    masked = field.masked
     flat = "".join(masked)
-    for start, end in field.units:
+    problems: list[_Problem] = []
+    for start, end in units:
         stack: list[_Run] = []
         runs: list[_Run] = []
         i = start
-        while i < end:
-            i = flat.find("*", i, end)
-            if i < 0:
-                break
+        while (i := flat.find("*", i, end)) >= 0:
             k = i
-            while k < end and masked[k] == "*":
+            while k < end and flat[k] == "*":
                 k += 1
-            before = masked[i - 1] if i > start else " "
-            after = masked[k] if k < end else " "
+            before = flat[i - 1] if i > start else " "
+            after = flat[k] if k < end else " "
             run = _Run(i, k - i, can_open=not after.isspace(), can_close=not before.isspace())
-            arithmetic = run.length == 1 and _word(before) and _word(after)
-            if (run.can_open or run.can_close) and not arithmetic:
+            if (run.can_open or run.can_close) and not ARITHMETIC_STAR.match(flat, i, end):
                 runs.append(run)
                 _pair(run, stack)
             i = k
-        for run in runs:
-            if run.length >= 2 and run.left:
-                field.problems.append(_Problem(run.offset, rules.STRAY_EMPHASIS, _STRAY))
+        problems += [
+            _Problem(r.offset, rules.STRAY_EMPHASIS, _STRAY) for r in runs if r.length >= 2 and r.left
+        ]
+    return problems
 
 
 @dataclass
@@ -566,7 +441,3 @@ def _rule_of_three(opener: _Run, closer: _Run) -> bool:
     ambiguous = (opener.can_open and opener.can_close) or (closer.can_open and closer.can_close)
     total = opener.length + closer.length
     return ambiguous and total % 3 == 0 and not (opener.length % 3 == 0 and closer.length % 3 == 0)
-
-
-def _word(ch: str) -> bool:
-    return ch.isalnum()

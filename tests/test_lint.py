@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from ankigen.lint import lint_card, lint_cards
 from ankigen.model import Card, Diagnostic, Markup
+from ankigen.parsers import PARSERS
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -98,7 +99,17 @@ def test_dollar_in_code_is_not_math() -> None:
     assert back("run `echo $\\alpha` now") == []
     assert back("```sh\necho $\\frac{\n```\nafter") == []
     assert back("text\n\n    echo $\\frac{ x\n\nafter") == []
-    assert back("'''py\nx = '$\\alpha{'\n'''") == []
+
+
+def test_triple_quotes_are_not_a_fence_in_markdown() -> None:
+    # The renderer typesets math between ''' lines of a Markdown card, so it is checked there.
+    assert back("'''\nsee $\\frac{a}{b$\nhere\n'''") == [(11, 14, "tex-unbalanced")]
+    assert back("see $\\frac{a}{b$\nhere") == [(10, 14, "tex-unbalanced")]
+    # A questionnaire's ''' fence is code: its parser makes it a backtick fence first.
+    text = "---\n1. Q?\n---\n'''py\nx = '$\\alpha{'\n'''\n"
+    cards = PARSERS["questionnaire"](text, "q.md").cards
+    assert cards[0].back.startswith("```py")
+    assert lint_cards(cards) == []
 
 
 def test_dollar_pairing_follows_the_renderer() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from ankigen.render.math import code_line_mask
+from ankigen.scan import code_line_mask
 
 _ROW = re.compile(r"^[ \t]*\S[^\t]*\t")
 _COMMENT = re.compile(r"^(?://|#|%|--)")
