@@ -115,8 +115,9 @@ def lint_card(card: Card) -> list[Diagnostic]:
     for text, first_line, with_col in ((card.front, card.line, False), (card.back, back_line, back_cols)):
         if not text:
             continue
-        starts = _line_starts(text)
-        for p in sorted(_problems(text, card.markup == "plain"), key=lambda p: (p.offset, p.rule.id)):
+        problems = _problems(text, card.markup == "plain")
+        starts = _line_starts(text) if problems else []
+        for p in sorted(problems, key=lambda p: (p.offset, p.rule.id)):
             row = bisect_right(starts, p.offset) - 1
             col = p.offset - starts[row] + 1 if with_col else None
             out.append(p.rule.at(card.source, first_line + row, p.message, col))
@@ -128,7 +129,7 @@ def _problems(text: str, plain: bool) -> list[_Problem]:
     scan = scan_plain(text) if plain else scan_markdown(text)
     problems = [p for span in scan.spans if span.kind in MATH for p in _check_tex(text, span)]
     problems += [p for u in scan.unclosed if (p := _unclosed_math(text, u)) is not None]
-    if not plain:
+    if not plain and "**" in text:  # only a run of two or more stars is ever reported
         problems += _check_emphasis(*_emphasis_view(text, scan))
     return problems
 
