@@ -81,11 +81,13 @@ def source_options(func: F) -> F:
             "-j",
             "--jobs",
             type=click.IntRange(min=1),
+            metavar="N",
             help="Worker processes for rendering [default: all cores].",
         ),
         click.option(
             "--cache-dir",
             type=click.Path(file_okay=False, path_type=Path),
+            metavar="DIR",
             help="Render cache folder [default: $XDG_CACHE_HOME/ankigen].",
         ),
         click.option("--no-cache", is_flag=True, help="Render every card again; do not use the cache."),
@@ -141,9 +143,10 @@ def cli() -> None:
     "-o",
     "--output",
     type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
     help="Output folder [default: output].",
 )
-@click.option("--deck", help="Put every card into this one deck (and one .apkg).")
+@click.option("--deck", metavar="NAME", help="Put every card into this one deck (and one .apkg).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 def build_command(notes: Selection, output: Path | None, deck: str | None, quiet: bool) -> None:
     """Build one .apkg per deck.

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 from anki.collection import Collection
 from conftest import import_apkg, run
@@ -215,3 +216,43 @@ def test_a_deck_with_errors_keeps_its_previous_file(tmp_path: Path) -> None:
     assert "error: deck 'D' not written: the sources have errors" in second.stderr
     assert (tmp_path / "out" / "D.apkg").read_bytes() == good
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["D.apkg"]
+
+
+SYNOPSIS_START = "<!-- synopsis: made from ankigen/cli.py; tests/test_cli.py checks that they match -->"
+SYNOPSIS_END = "<!-- end of synopsis -->"
+
+
+def _usage(param: click.Parameter, ctx: click.Context) -> str:
+    """How the synopsis shows one argument or option: ``[SOURCES]...``, ``[-o DIR]``, ``[--strict]``."""
+    if not isinstance(param, click.Option):
+        return param.make_metavar(ctx)
+    name = min(param.opts, key=len)  # the short form when there is one
+    if param.is_flag:
+        return f"[{name}]"
+    return f"[{name} {param.make_metavar(ctx).strip('[]')}]"  # a choice's metavar is [a|b|c]
+
+
+def synopsis() -> str:
+    """The README's command synopsis, made from the commands: shared options first, then each command's."""
+    from ankigen.cli import cli
+
+    commands = cli.commands
+    names = [{p.name for p in command.params} for command in commands.values()]
+    shared = [p.name for p in commands["build"].params if all(p.name in n for n in names)]
+    width = max(len(name) for name in [*commands, "COMMAND"])
+    rows = [("COMMAND", commands["build"], lambda name: name in shared)]
+    rows += [(name, command, lambda name: name not in shared) for name, command in commands.items()]
+    lines = []
+    for name, command, shown in rows:
+        ctx = click.Context(command)
+        params = [p for p in command.params if not isinstance(p, click.Option) or shown(p.name)]
+        lines.append(f"ankigen {name.ljust(width)} {' '.join(_usage(p, ctx) for p in params)}")
+    return "\n".join([SYNOPSIS_START, "", "```text", *lines, "```", "", SYNOPSIS_END])
+
+
+def test_readme_synopsis_shows_every_option_of_every_command() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
+    start, end = readme.find(SYNOPSIS_START), readme.find(SYNOPSIS_END)
+    assert 0 <= start < end, f"README.md lacks the synopsis between {SYNOPSIS_START!r} and {SYNOPSIS_END!r}"
+    shown = readme[start : end + len(SYNOPSIS_END)]
+    assert shown == synopsis(), "README.md's command synopsis is out of date; replace it with:\n" + synopsis()
