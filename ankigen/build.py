@@ -14,9 +14,10 @@ from ankigen.cache import OutcomeCache
 from ankigen.config import Config, DeckSpec
 from ankigen.identity import DeckGuids, deck_name_for
 from ankigen.model import Card, Diagnostic, RenderedCard
-from ankigen.notetype import NOTE_CSS
+from ankigen.notetype import NOTE_CSS, RELEASE_EPOCH
 from ankigen.pipeline import FileJob, process_all
 from ankigen.sources import display_path, find_sources, read_source
+from ankigen.state import DeckPlan, NoteRecord, Tracker
 
 DEFAULT_SOURCES = (Path("seeds"),)
 
@@ -51,6 +52,10 @@ class Deck:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     skipped: int = 0
     count: int = 0
+    records: list[NoteRecord] = field(default_factory=list)
+    """What identity and time are decided from, one per card in source order."""
+    plan: DeckPlan = field(default_factory=DeckPlan)
+    """The cards' final GUIDs and times and the removed notes carried, once every source is read."""
     _guids: DeckGuids = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -91,6 +96,8 @@ class Collected:
     decks: list[Deck]
     diagnostics: list[Diagnostic]
     config_file: Path | None = None
+    plans: dict[str, DeckPlan] = field(default_factory=dict)
+    """Every deck's plan, also those the lock knows but this build found nothing to write for."""
 
     def all_diagnostics(self) -> list[Diagnostic]:
         """Every diagnostic, sorted by file and line."""
@@ -134,10 +141,13 @@ def collect(
     deck_name: str | None = None,
     options: CollectOptions = CollectOptions(),
     sink: Callable[[Deck, BuiltCard], None] | None = None,
+    tracker: Tracker | None = None,
 ) -> Collected:
-    """Read, parse, lint and render every source; group the cards into decks.
+    """Read, parse, lint and render every source; group the cards into decks; place their notes
+    against ``tracker``'s lock (none: the rule without a lock).
 
-    Cards are kept in ``Deck.cards``, or, with a ``sink``, handed to it one by one and not kept.
+    Cards are kept in ``Deck.cards``, or, with a ``sink``, handed to it one by one (with the
+    rule's GUID; ``Deck.plan`` has the final one) and not kept.
     """
     decks: dict[str, Deck] = {}
     stray: list[Diagnostic] = []
@@ -185,6 +195,7 @@ def collect(
                 tags = tuple(dict.fromkeys((*extra_tags, *card.tags, *_context_tag(card.context))))
                 kept = dataclasses.replace(card, deck=name, tags=tags)
                 built = BuiltCard(kept, deck.guid_for(kept), html)
+                deck.records.append(_record(built))
                 deck.count += 1
                 if sink is None:
                     deck.cards.append(built)
@@ -193,7 +204,32 @@ def collect(
     finally:
         if cache:
             cache.close()
-    return Collected(list(decks.values()), stray, config.path)
+    plans = _place(decks, tracker or Tracker(None), config.path)
+    return Collected(list(decks.values()), stray, config.path, plans)
+
+
+def _place(decks: dict[str, Deck], tracker: Tracker, config_file: Path | None) -> dict[str, DeckPlan]:
+    """Plan every deck's notes; with a full selection, also the decks only the lock still knows
+    (kept when they carry removed notes)."""
+    plans: dict[str, DeckPlan] = {}
+    for deck in decks.values():
+        deck.plan = plans[deck.name] = tracker.plan(
+            deck.name, deck.records, _deck_mtime(deck.files, config_file)
+        )
+        for built, placed in zip(deck.cards, deck.plan.notes if deck.cards else (), strict=True):
+            built.guid = placed.guid
+    for name in tracker.decks() if tracker.full else ():
+        if name not in decks:
+            plan = plans[name] = tracker.plan(name, [], 0)
+            if plan.carried or plan.left:
+                decks[name] = Deck(name, plan=plan)
+    return plans
+
+
+def _record(built: BuiltCard) -> NoteRecord:
+    card = built.card
+    media = [m.name for m in built.html.media]
+    return NoteRecord.of(card.deck, _note_fields(built), card.front, card.back, card.source, card.line, media)
 
 
 def _planned_decks(
@@ -227,12 +263,17 @@ def build(
     note_format: str = "auto",
     deck_name: str | None = None,
     options: CollectOptions = CollectOptions(),
+    tracker: Tracker | None = None,
+    locked: bool = False,
 ) -> tuple[Collected, list[DeckResult]]:
     """Build one ``.apkg`` per deck into ``output``, streaming each card into its deck's file.
 
     A deck whose sources have errors, or that cannot be written, is not written (an existing
-    file stays as it was); every other deck is.
+    file stays as it was); every other deck is. ``tracker``'s lock gives the notes' GUIDs and
+    times, and is updated when it may be; with ``locked``, a lock that would change raises
+    ``LockOutdated`` and nothing is written.
     """
+    tracker = tracker or Tracker(None)
     writers: dict[str, package.DeckWriter] = {}
     failures: dict[str, str] = {}
 
@@ -248,13 +289,17 @@ def build(
                 writers.pop(deck.name).discard()
 
     try:
-        collected = collect(sources, config, note_format, deck_name, options, sink=write)
+        collected = collect(sources, config, note_format, deck_name, options, write, tracker)
+        if locked:
+            tracker.check_locked(collected.plans)
         results = [
             _finish(deck, writers, failures, output, collected.config_file) for deck in collected.decks
         ]
     finally:
         for writer in writers.values():
             writer.discard()
+    unwritten = {result.deck.name for result in results if result.path is None}
+    tracker.save({name: plan for name, plan in collected.plans.items() if name not in unwritten})
     return collected, results
 
 
@@ -288,12 +333,19 @@ def _finish(
     if deck.name in failures:
         return DeckResult(deck, None, failures[deck.name])
     target = output / f"{package.slug(deck.name)}.apkg"
-    mtime = _deck_mtime(deck.files, config_file)
+    times = deck.plan.times
+    mtime = max([*times, RELEASE_EPOCH]) if times else _deck_mtime(deck.files, config_file)
     try:
         if writer is None:  # a deck without cards is still written, empty
             output.mkdir(parents=True, exist_ok=True)
             writer = package.DeckWriter(output, deck.name, NOTE_CSS, mtime)
-        writer.finish(target, mtime)
+        for fields in deck.plan.carried:
+            writer.add(fields)
+        stamps = [(note.guid, note.time) for note in deck.plan.notes]
+        stamps += [
+            (fields.guid, t) for fields, t in zip(deck.plan.carried, deck.plan.carried_times, strict=True)
+        ]
+        writer.finish(target, mtime, stamps)
     except (OSError, sqlite3.Error) as exc:
         return DeckResult(deck, None, _cannot_write(target, exc))
     return DeckResult(deck, target)

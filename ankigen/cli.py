@@ -16,10 +16,13 @@ from ankigen import __version__, rules
 from ankigen.build import Collected, CollectOptions, build, collect
 from ankigen.cache import default_cache_dir
 from ankigen.config import FORMAT_CHOICES, Config, ConfigError, find_config, load_config
+from ankigen.diff import diff_json, diff_text
+from ankigen.lock import LockError
 from ankigen.model import Diagnostic
 from ankigen.pipeline import default_workers
 from ankigen.report import OUTPUTS, Output, format_diagnostics, summarize
 from ankigen.sources import display_path
+from ankigen.state import REMOVED_TAG, LockOutdated, Tracker, tracker_for
 
 F = TypeVar("F", bound=Callable[..., Any])
 PROGRESS_MIN_BYTES = 200_000  # a few hundred cards
@@ -34,9 +37,16 @@ class Selection:
     config: Config
     options: CollectOptions
 
-    def collect(self) -> Collected:
-        """Read, parse, lint and render the selected notes."""
-        return collect(list(self.sources), self.config, self.note_format, None, self.options)
+    def collect(self, tracker: Tracker | None = None) -> Collected:
+        """Read, parse, lint and render the selected notes (placed against ``tracker``'s lock)."""
+        return collect(list(self.sources), self.config, self.note_format, None, self.options, None, tracker)
+
+    def tracker(self, deck: str | None = None, output: Path | None = None) -> Tracker:
+        """The lock of the selection; a build into ``output`` may update it."""
+        try:
+            return tracker_for(self.config, self.sources, deck, output)
+        except LockError as exc:
+            raise click.ClickException(str(exc)) from exc
 
 
 def source_options(func: F) -> F:
@@ -147,8 +157,13 @@ def cli() -> None:
     help="Output folder [default: output].",
 )
 @click.option("--deck", metavar="NAME", help="Put every card into this one deck (and one .apkg).")
+@click.option(
+    "--locked",
+    is_flag=True,
+    help="Fail (exit 1, nothing written) when ankigen.lock is missing or would change (for CI).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
-def build_command(notes: Selection, output: Path | None, deck: str | None, quiet: bool) -> None:
+def build_command(notes: Selection, output: Path | None, deck: str | None, locked: bool, quiet: bool) -> None:
     """Build one .apkg per deck.
 
     Prints `FILE.apkg: DECK — N cards (S skipped, W warnings)` per deck. Decks whose
@@ -160,10 +175,22 @@ def build_command(notes: Selection, output: Path | None, deck: str | None, quiet
       ankigen build seeds/000_b0ed0fda48863393.txt --format qa --deck "Deep Learning::Q&A"
     """
     out_dir = output or notes.config.root / notes.config.output
-    collected, results = build(
-        list(notes.sources), notes.config, out_dir, notes.note_format, deck, notes.options
-    )
+    tracker = notes.tracker(deck, out_dir)
+    try:
+        collected, results = build(
+            list(notes.sources),
+            notes.config,
+            out_dir,
+            notes.note_format,
+            deck,
+            notes.options,
+            tracker,
+            locked,
+        )
+    except LockOutdated as exc:
+        raise click.ClickException(str(exc)) from exc
     _echo_errors(collected.all_diagnostics())
+    _echo_removed(collected, quiet)
     failed = False
     for result in results:
         d = result.deck
@@ -194,7 +221,7 @@ def list_command(notes: Selection, as_json: bool) -> None:
       ankigen list
       ankigen list seeds/ --json | jq '.[].front'
     """
-    collected = notes.collect()
+    collected = notes.collect(notes.tracker())
     _echo_errors(collected.all_diagnostics())
     rows = [
         {
@@ -299,6 +326,44 @@ def preview_command(notes: Selection, output: Path, self_contained: bool) -> Non
     except OSError as exc:
         raise click.ClickException(f"cannot write {display_path(output)}: {exc.strerror or exc}") from exc
     click.echo(f"{display_path(page)}: {sum(len(d.cards) for d in collected.decks)} cards")
+
+
+def _echo_removed(collected: Collected, quiet: bool) -> None:
+    """Tell which notes left the sources in this build (stderr)."""
+    for deck in collected.decks if not quiet else ():
+        for entry in deck.plan.left:
+            click.echo(f"{entry.file}: removed from deck {deck.name!r}: {entry.question}", err=True)
+    left = sum(len(deck.plan.left) for deck in collected.decks)
+    if left and not quiet:
+        click.echo(
+            f"{left} notes left the sources; the decks carry them tagged {REMOVED_TAG} "
+            "(search tag:ankigen::removed in Anki's browser)",
+            err=True,
+        )
+
+
+@cli.command("diff")
+@source_options
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+@click.option("--exit-code", is_flag=True, help="Exit 1 when the next build changes any note.")
+def diff_command(notes: Selection, as_json: bool, exit_code: bool) -> None:
+    """Show per deck what the next build changes against ankigen.lock (the last full build).
+
+    New, changed, reworded (old → new question), removed and unchanged notes. ankigen cannot
+    see your collection: this is what the next import of a full build will bring.
+
+    \b
+    Examples:
+      ankigen diff
+      ankigen diff --json | jq '.decks[].reworded'
+    """
+    tracker = notes.tracker()
+    collected = notes.collect(tracker)
+    _echo_errors(collected.all_diagnostics())
+    decks = sorted(collected.decks, key=lambda d: d.name)
+    click.echo(diff_json(decks) if as_json else diff_text(decks))
+    if exit_code and any(deck.plan.pending for deck in decks):
+        sys.exit(1)
 
 
 def _echo_errors(diagnostics: list[Diagnostic]) -> None:

@@ -44,6 +44,14 @@ class Option:
 OPTIONS: tuple[Option, ...] = (
     Option("output", str, "output", "folder the `.apkg` files go to, relative to the config file"),
     Option("parent", str, "", "parent deck of every deck below (`Parent::Name`)"),
+    Option(
+        "removed_notes",
+        str,
+        "keep",
+        "`keep`: every build carries notes that left the sources, tagged `ankigen::removed`; "
+        "`drop`: the next full build forgets them (and later ones carry none)",
+        choices=("keep", "drop"),
+    ),
     Option("deck", list, (), "the decks, one `[[deck]]` table each", items=dict),
     Option("deck.name", str, REQUIRED, "deck name (under `parent`)"),
     Option(
@@ -75,6 +83,7 @@ class Config:
 
     path: Path | None = None
     output: str = _TOP["output"].default
+    removed_notes: str = _TOP["removed_notes"].default
     decks: list[DeckSpec] = field(default_factory=list)
     _matches: dict[Path, DeckSpec] | None = field(default=None, repr=False, compare=False)
 
@@ -157,7 +166,7 @@ def _validate(data: dict[str, Any], text: str, shown: str, path: Path) -> Config
                 line=locate.line("[[deck]]", index),
             )
         )
-    return Config(path=path, output=top["output"], decks=decks)
+    return Config(path=path, output=top["output"], removed_notes=top["removed_notes"], decks=decks)
 
 
 def _values(table: dict[str, Any], schema: dict[str, Option]) -> dict[str, Any]:

@@ -18,12 +18,30 @@ new):
 
 An answer, the tags or the section headings never enter the GUID: editing them and re-importing
 updates the note in place.
+
+With a state file (``ankigen.lock``, see :mod:`ankigen.state`) a note keeps the GUID it was first
+given. Each deck's notes are matched to the deck's earlier notes by :func:`match_notes`, in tiers,
+each one-to-one among the notes still unmatched:
+
+1. the same content (everything the note packages, so a moved note or an unchanged copy of a
+   repeated question finds its own entry whatever its rank);
+2. the same question key and the same answer;
+3. the same question key (an edited answer; among several, the earlier note whose GUID the rule
+   above would give first, then in order);
+4. a rewording: question keys with a similarity ratio (``difflib``) of at least 0.85, or the same
+   answer; best pairs first (ratio, plus 1 for the same answer), ties by source order.
+
+A note matched to nothing gets the rule's GUID, or — when an earlier note already holds that
+GUID — the next occurrence number no note of the deck holds.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
 from pathlib import Path
 
 import genanki
@@ -102,3 +120,95 @@ class DeckGuids:
             )
             warning = rules.DUPLICATE_QUESTION.at(card.source, card.line, message)
         return note_guid(self.deck, card.key, occurrence), warning
+
+
+SIMILAR = 0.85
+"""Two question keys at least this similar (``difflib`` ratio) are one reworded question."""
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A note as matching sees it: its question key, answer digest, content digest and GUID
+    (the one it holds, or the one the rule gives it)."""
+
+    key: str
+    answer: str
+    content: str
+    guid: str
+
+
+def match_notes(earlier: Sequence[Asked], current: Sequence[Asked]) -> dict[int, int]:
+    """Pair ``current`` notes (in source order) with ``earlier`` ones: index → earlier index."""
+    pairs: dict[int, int] = {}
+    tiers: list[Callable[[Asked], Hashable]] = [
+        lambda a: a.content,
+        lambda a: (a.key, a.answer),
+        lambda a: a.key,
+    ]
+    for tier in tiers:
+        _pair_equal(earlier, current, tier, pairs)
+    _pair_similar(earlier, current, pairs)
+    return pairs
+
+
+def _pair_equal(
+    earlier: Sequence[Asked],
+    current: Sequence[Asked],
+    tier: Callable[[Asked], Hashable],
+    pairs: dict[int, int],
+) -> None:
+    taken = set(pairs.values())
+    waiting: dict[Hashable, list[int]] = {}
+    for index, old in enumerate(earlier):
+        if index not in taken:
+            waiting.setdefault(tier(old), []).append(index)
+    for index, new in enumerate(current):
+        if index in pairs:
+            continue
+        candidates = waiting.get(tier(new))
+        if not candidates:
+            continue
+        same_guid = [i for i in candidates if earlier[i].guid == new.guid]
+        chosen = same_guid[0] if same_guid else candidates[0]
+        candidates.remove(chosen)
+        pairs[index] = chosen
+
+
+def _pair_similar(earlier: Sequence[Asked], current: Sequence[Asked], pairs: dict[int, int]) -> None:
+    taken = set(pairs.values())
+    olds = [i for i in range(len(earlier)) if i not in taken]
+    news = [i for i in range(len(current)) if i not in pairs]
+    scored: list[tuple[float, int, int]] = []
+    for new_index in news:
+        new = current[new_index]
+        for old_index in olds:
+            old = earlier[old_index]
+            same_answer = old.answer == new.answer
+            ratio = _ratio(old.key, new.key, 0.0 if same_answer else SIMILAR)
+            if same_answer or ratio >= SIMILAR:
+                scored.append((-(ratio + same_answer), new_index, old_index))
+    used: set[int] = set()
+    for _, new_index, old_index in sorted(scored):
+        if new_index not in pairs and old_index not in used:
+            pairs[new_index] = old_index
+            used.add(old_index)
+
+
+def _ratio(a: str, b: str, needed: float) -> float:
+    """``difflib``'s similarity ratio of ``a`` and ``b`` (0 when cheap bounds show it is below ``needed``)."""
+    if a == b:
+        return 1.0
+    if 2 * min(len(a), len(b)) < needed * (len(a) + len(b)):
+        return 0.0
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    if matcher.real_quick_ratio() < needed or matcher.quick_ratio() < needed:
+        return 0.0
+    return matcher.ratio()
+
+
+def free_guid(deck: str, key: str, held: set[str]) -> str:
+    """The rule's GUID for ``key`` in ``deck``, or its first occurrence number no note holds."""
+    occurrence = 1
+    while (guid := note_guid(deck, key, occurrence)) in held:
+        occurrence += 1
+    return guid

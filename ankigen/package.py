@@ -12,7 +12,7 @@ import tempfile
 import time
 import warnings
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,8 +97,11 @@ class DeckWriter:
         self.media.update(media)
         self.count += 1
 
-    def finish(self, path: Path, mtime: int) -> None:
-        """Stamp the notes with ``mtime`` and replace ``path`` with the finished deck, atomically."""
+    def finish(self, path: Path, mtime: int, notes: Sequence[tuple[str, int]] = ()) -> None:
+        """Stamp the notes with ``mtime`` and replace ``path`` with the finished deck, atomically.
+
+        ``notes``, when given, are every note's final GUID and time, in the order they were added.
+        """
         try:
             if mtime != self.mtime:  # re-stamp; through negative ids, as the old and new ranges may overlap
                 shift = (mtime - self.mtime) * 1000
@@ -108,15 +111,26 @@ class DeckWriter:
                     "UPDATE cards SET id = -(id + ?), nid = nid + ?, mod = ?", (shift, shift, mtime)
                 )
                 self._cursor.execute("UPDATE cards SET id = -id")
+            if notes:
+                self._stamp_each(notes)
             self.deck.write_to_db(self._cursor, mtime, self._ids)  # the deck and note type
             self._conn.commit()
             self._conn.close()
             with _temporary_file(path.parent, ".apkg") as zip_path:
                 _write_zip(zip_path, self.db_path, sorted(self.media.items()), mtime)
-                zip_path.chmod(0o666 & ~_umask())
+                zip_path.chmod(0o666 & ~current_umask())
                 os.replace(zip_path, path)
         finally:
             self.discard()
+
+    def _stamp_each(self, notes: Sequence[tuple[str, int]]) -> None:
+        """Give each note (in the order added) its own GUID and time; its cards take its time."""
+        rows = self._cursor.execute("SELECT id, guid, mod FROM notes ORDER BY id").fetchall()
+        pairs = zip(rows, notes, strict=True)
+        changed = [(guid, mod, nid) for (nid, *was), (guid, mod) in pairs if was != [guid, mod]]
+        if changed:
+            self._cursor.executemany("UPDATE notes SET guid = ?, mod = ? WHERE id = ?", changed)
+            self._cursor.execute("UPDATE cards SET mod = (SELECT mod FROM notes WHERE notes.id = cards.nid)")
 
     def discard(self) -> None:
         """Drop the temporary collection (the deck is not written)."""
@@ -151,7 +165,8 @@ def _write_zip(zip_path: Path, db_path: Path, media: list[tuple[str, Path]], mti
                     shutil.copyfileobj(source, target, 1 << 20)
 
 
-def _umask() -> int:
+def current_umask() -> int:
+    """The process's umask (files are created as ``0o666 & ~umask``)."""
     mask = os.umask(0)
     os.umask(mask)
     return mask

@@ -48,6 +48,11 @@ CONFIG = Rule(
     "`ankigen.toml` (or `[tool.ankigen]`) cannot be read, is not valid TOML, or has an unknown key or a "
     "wrong type",
 )
+LOCK = Rule(
+    "lock",
+    "error",
+    "`ankigen.lock` cannot be read: a line is damaged or a merge left conflict markers in it",
+)
 # Parsing the note formats.
 NO_CARDS = Rule(
     "no-cards", "warning", "the file has text but none of it reads as cards in its format (see `--format`)"
@@ -114,6 +119,7 @@ RULES: tuple[Rule, ...] = (
     ENCODING,
     EMPTY_FILE,
     CONFIG,
+    LOCK,
     NO_CARDS,
     ORPHAN_TEXT,
     EMPTY_ANSWER,

@@ -1,0 +1,319 @@
+"""Keeping a learner's collection in step: each note's GUID and time from the lock, removed notes.
+
+Per deck, this build's notes are matched to the lock's entries (:func:`ankigen.identity.match_notes`);
+then a note's time is:
+
+- its recorded time when its content digest (fields without the line number, tags, deck, the
+  media it shows, whose names are hashes of their bytes) is the recorded one;
+- ``max(recorded time + 1, SOURCE_DATE_EPOCH if set, else now)`` when it changed;
+- ``max(SOURCE_DATE_EPOCH if set, else now, RELEASE_EPOCH)`` for a note the lock does not know;
+- without a lock at all, today's deck time (:func:`ankigen.package.deck_mtime`) and the rule's
+  GUIDs, as every build made before the lock existed.
+
+A full build also carries every note that left the sources (unless ``removed_notes = "drop"``):
+tagged :data:`REMOVED_TAG`, its question as the front and a notice of where it was and when it
+left as the back; its time is the time it left. Only a line's position in its file is not
+content: a note that only moved within its file keeps its time (its ``Source`` line in Anki is
+then refreshed with its next real change).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import os
+import re
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from ankigen.config import Config
+from ankigen.identity import Asked, free_guid, match_notes, question_key
+from ankigen.lock import LOCK_NAME, Entry, format_lock, read_lock, write_lock
+from ankigen.notetype import RELEASE_EPOCH
+from ankigen.package import NoteFields
+from ankigen.sources import display_path
+
+REMOVED_TAG = "ankigen::removed"
+"""The tag of every note that left the sources (search ``tag:ankigen::removed`` in Anki's browser)."""
+_SPACES = re.compile(r"\s+")
+
+
+def one_line(text: str) -> str:
+    """``text`` with whitespace runs collapsed to one space, trimmed."""
+    return _SPACES.sub(" ", text).strip()
+
+
+def digest(*parts: object) -> str:
+    """A short, stable digest of ``parts`` (JSON-encoded)."""
+    data = json.dumps(parts, ensure_ascii=False, sort_keys=True).encode("utf-8", "surrogatepass")
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class NoteRecord:
+    """What identity and time are decided from, for one note of this build."""
+
+    question: str
+    """The question's source text on one line."""
+    answer: str
+    """Digest of the answer's source text (whitespace collapsed)."""
+    content: str
+    """Digest of everything the note packages except its line number."""
+    file: str
+    line: int
+    guid: str
+    """The GUID the rule without a lock gives it."""
+
+    @classmethod
+    def of(
+        cls, deck: str, fields: NoteFields, front: str, back: str, file: str, line: int, media: Iterable[str]
+    ) -> NoteRecord:
+        """The record of a note with packaged ``fields``, written as ``front``/``back`` at ``file:line``."""
+        content = digest(deck, fields.front, fields.back, fields.context, file, fields.tags, sorted(media))
+        return cls(one_line(front), digest(one_line(back)), content, file, line, fields.guid)
+
+
+@dataclass(frozen=True)
+class Placed:
+    """One note's GUID and time, and what changed since the lock: ``new``, ``changed``,
+    ``reworded`` (``was`` holds the earlier question) or ``unchanged``."""
+
+    guid: str
+    time: int
+    status: str
+    was: str = ""
+
+
+@dataclass
+class DeckPlan:
+    """A deck's notes placed, the removed notes it carries, and the deck's lock entries."""
+
+    notes: list[Placed] = field(default_factory=list)
+    carried: list[NoteFields] = field(default_factory=list)
+    carried_times: list[int] = field(default_factory=list)
+    left: list[Entry] = field(default_factory=list)
+    """Notes that left the sources in this build."""
+    entries: list[Entry] = field(default_factory=list)
+
+    @property
+    def times(self) -> list[int]:
+        """Every packaged note's time, the carried ones last."""
+        return [note.time for note in self.notes] + self.carried_times
+
+    def counts(self) -> dict[str, int]:
+        """How many notes are new, changed, reworded, removed and unchanged."""
+        counts = dict.fromkeys(("new", "changed", "reworded", "removed", "unchanged"), 0)
+        for note in self.notes:
+            counts[note.status] += 1
+        counts["removed"] = len(self.left)
+        return counts
+
+    @property
+    def pending(self) -> bool:
+        """Whether the lock would change for this deck."""
+        return any(note.status != "unchanged" for note in self.notes) or bool(self.left)
+
+
+@dataclass(frozen=True)
+class Clock:
+    """The time a changed or new note gets: ``SOURCE_DATE_EPOCH`` when set, else now."""
+
+    now: int
+
+    @classmethod
+    def from_env(cls) -> Clock:
+        """``SOURCE_DATE_EPOCH`` if set, else the current time."""
+        epoch = os.environ.get("SOURCE_DATE_EPOCH")
+        return cls(int(epoch) if epoch else int(time.time()))
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """How a deck is planned: ``full`` builds mark and carry removed notes; ``present`` says
+    whether an entry's file may still hold the note though this build did not read it."""
+
+    clock: Clock
+    full: bool = True
+    keep_removed: bool = True
+    unread: frozenset[str] = frozenset()
+    """Files that exist but this (partial) build did not read: their entries are left alone."""
+
+
+def plan_deck(
+    deck: str, records: Sequence[NoteRecord], entries: Sequence[Entry], options: PlanOptions
+) -> DeckPlan:
+    """Place ``records`` (this build's notes of ``deck``, in source order) against the lock's
+    ``entries`` of that deck."""
+    eligible = [e for e in entries if options.full or e.file not in options.unread]
+    asked = [Asked(question_key(r.question), r.answer, r.content, r.guid) for r in records]
+    known = [Asked(question_key(e.question), e.answer, e.hash, e.guid) for e in eligible]
+    pairs = match_notes(known, asked)
+    held = {e.guid for e in entries} | {eligible[i].guid for i in pairs.values()}
+    plan = DeckPlan()
+    now = options.clock.now
+    for index, record in enumerate(records):
+        if index in pairs:
+            entry = eligible[pairs[index]]
+            guid = entry.guid
+            if entry.hash == record.content and entry.removed is None:
+                placed = Placed(guid, entry.time, "unchanged")
+            else:
+                reworded = question_key(entry.question) != asked[index].key
+                status = "reworded" if reworded else "changed"
+                placed = Placed(guid, max(entry.time + 1, now), status, entry.question if reworded else "")
+        else:
+            guid = free_guid(deck, asked[index].key, held)
+            held.add(guid)
+            placed = Placed(guid, max(now, RELEASE_EPOCH), "new")
+        plan.notes.append(placed)
+        plan.entries.append(
+            Entry(deck, guid, record.question, record.file, record.answer, record.content, placed.time)
+        )
+    matched = {eligible[i].guid for i in pairs.values()}
+    for entry in entries:
+        if entry.guid in matched:
+            continue
+        if not options.full:
+            plan.entries.append(entry)
+            continue
+        if entry.removed is None:
+            plan.left.append(entry)
+        if options.keep_removed:
+            _carry(plan, deck, entry, now)
+    return plan
+
+
+def first_plan(deck: str, records: Sequence[NoteRecord], mtime: int) -> DeckPlan:
+    """The plan without a lock: the rule's GUIDs, every note stamped ``mtime`` (today's rule)."""
+    plan = DeckPlan()
+    for r in records:
+        plan.notes.append(Placed(r.guid, mtime, "new"))
+        plan.entries.append(Entry(deck, r.guid, r.question, r.file, r.answer, r.content, mtime))
+    return plan
+
+
+def _carry(plan: DeckPlan, deck: str, entry: Entry, now: int) -> None:
+    """Add the removed note ``entry`` to ``plan``: packaged with its notice, kept in the lock."""
+    left = max(entry.time + 1, now) if entry.removed is None else entry.removed
+    fields = NoteFields(
+        guid=entry.guid,
+        front=html.escape(entry.question),
+        back=(
+            f"Removed from the notes: it was in {html.escape(entry.file)} and left them on "
+            f"{time.strftime('%Y-%m-%d', time.gmtime(left))}."
+        ),
+        context="",
+        source=entry.file,
+        tags=(REMOVED_TAG,),
+    )
+    content = digest(deck, fields.front, fields.back, fields.context, entry.file, fields.tags, [])
+    kept = entry.removed is not None and content == entry.hash
+    stamp = entry.time if kept else max(entry.time + 1, now)
+    plan.carried.append(fields)
+    plan.carried_times.append(stamp)
+    plan.entries.append(replace(entry, hash=content, time=stamp, removed=left))
+
+
+class LockOutdated(Exception):
+    """``--locked`` and the build would change the lock."""
+
+
+@dataclass
+class Tracker:
+    """The lock a command reads and what it may do with it.
+
+    ``full``: the selection is all of the notes (so notes not found have left them); ``write``:
+    the build may update the lock (a full build into the configured output).
+    """
+
+    path: Path | None
+    full: bool = False
+    write: bool = False
+    keep_removed: bool = True
+    clock: Clock = field(default_factory=Clock.from_env)
+    entries: list[Entry] | None = None
+
+    def load(self) -> Tracker:
+        """Read the lock (none: the first build); raises ``LockError`` when it is damaged."""
+        if self.path is not None:
+            self.entries = read_lock(self.path, display_path(self.path))
+        return self
+
+    def decks(self) -> list[str]:
+        """The decks the lock knows, sorted."""
+        return sorted({e.deck for e in self.entries or ()})
+
+    def plan(self, deck: str, records: Sequence[NoteRecord], mtime: int) -> DeckPlan:
+        """Place ``deck``'s notes; ``mtime`` is today's deck time, used when there is no lock."""
+        if self.entries is None:
+            return first_plan(deck, records, mtime)
+        entries = [e for e in self.entries if e.deck == deck]
+        read = {r.file for r in records}
+        root = self.path.parent if self.path else Path()
+        unread = frozenset(e.file for e in entries if e.file not in read and (root / e.file).exists())
+        options = PlanOptions(self.clock, self.full, self.keep_removed, unread)
+        return plan_deck(deck, records, entries, options)
+
+    def next_text(self, plans: dict[str, DeckPlan]) -> str:
+        """The lock after this build: ``plans`` replace their decks' entries, other decks keep theirs."""
+        kept = [e for e in self.entries or () if e.deck not in plans]
+        return format_lock(kept + [e for plan in plans.values() for e in plan.entries])
+
+    def check_locked(self, plans: dict[str, DeckPlan]) -> None:
+        """Raise ``LockOutdated`` when this build would change the lock (``--locked``)."""
+        if self.write:
+            outdated = self.next_text(plans) != self.current_text()
+        else:
+            outdated = self.entries is None or any(plan.pending for plan in plans.values())
+        if not outdated:
+            return
+        shown = display_path(self.path) if self.path else LOCK_NAME
+        if self.entries is None:
+            raise LockOutdated(f"--locked: there is no {shown}; run `ankigen build` and commit it")
+        totals = dict.fromkeys(("new", "changed", "reworded", "removed"), 0)
+        for plan in plans.values():
+            for status, count in plan.counts().items():
+                if status in totals:
+                    totals[status] += count
+        changes = ", ".join(f"{count} {status}" for status, count in totals.items() if count) or "its entries"
+        raise LockOutdated(
+            f"--locked: {shown} is not current ({changes}); run `ankigen build` and commit {shown}"
+        )
+
+    def save(self, plans: dict[str, DeckPlan]) -> None:
+        """Write the lock after a build (atomically, and only when it changed and may be written)."""
+        if self.write and self.path is not None:
+            text = self.next_text(plans)
+            if text != self.current_text():
+                write_lock(self.path, text)
+
+    def current_text(self) -> str | None:
+        """The lock file's text as it is (``None`` when there is none)."""
+        if self.path is None or self.entries is None:
+            return None
+        return self.path.read_text("utf-8")
+
+
+def tracker_for(
+    config: Config, sources: Sequence[Path], deck_name: str | None, output: Path | None
+) -> Tracker:
+    """The lock of a selection: beside the config file, else in the one folder named (or
+    ``seeds/``). A build writes it only when it is full (the config's sources, or with no config
+    the folder) and goes into the configured output without ``--deck``; ``output=None`` reads only.
+    """
+    keep = config.removed_notes == "keep"
+    if config.path is not None:
+        path = config.path.parent / LOCK_NAME
+        full = not deck_name and (not sources or not config.decks)
+    elif len(sources) <= 1:
+        given = sources[0] if sources else Path("seeds")
+        path = (given if given.is_dir() else given.parent) / LOCK_NAME
+        full = not deck_name and given.is_dir()
+    else:
+        return Tracker(None)
+    configured = (config.root / config.output).resolve()
+    write = full and output is not None and output.resolve() == configured
+    return Tracker(path, full, write, keep).load()
