@@ -61,16 +61,16 @@ def slug(deck_name: str) -> str:
 class DeckWriter:
     """Streams one deck's notes into a temporary collection; ``finish`` stamps, zips and renames it.
 
-    Notes are written as they come, so a deck never has to be held in memory. Their ids and
-    modification time depend on the deck's mtime, which is known for sure only once every source
-    of the deck was read: notes are written stamped with ``mtime``, the caller's best guess, and
-    ``finish`` re-stamps them (rewriting every note) only if the guess was wrong.
+    Notes are written as they come, so a deck never has to be held in memory. Their ids depend
+    on the deck's mtime and their GUIDs and times may depend on the whole deck, known for sure
+    only once every source of the deck was read: notes are written with the caller's best guess
+    (``mtime``, and each note's GUID and time as given to :meth:`add`), and ``finish`` copies
+    them into a fresh collection with the final values only when a guess was wrong — the same
+    rows in the same order as a right guess writes, so the same bytes.
     """
 
     def __init__(self, folder: Path, deck_name: str, css: str, mtime: int = RELEASE_EPOCH) -> None:
-        fd, name = tempfile.mkstemp(dir=folder, prefix=".ankigen-", suffix=".sqlite")
-        os.close(fd)
-        self.db_path = Path(name)
+        self.folder = folder
         self.model = note_type(css)
         self.deck = genanki.Deck(deck_id(deck_name), deck_name)
         self.deck.add_model(self.model)
@@ -78,13 +78,11 @@ class DeckWriter:
         self.count = 0
         self.mtime = mtime
         self._ids: Iterator[int] = itertools.count(mtime * 1000)
-        self._conn = sqlite3.connect(self.db_path)
+        self.db_path, self._conn = _new_collection(folder)
         self._cursor = self._conn.cursor()
-        self._cursor.executescript(APKG_SCHEMA)
-        self._cursor.executescript(APKG_COL)
 
-    def add(self, fields: NoteFields, media: Iterable[tuple[str, Path]] = ()) -> None:
-        """Write one note (and remember the media it uses)."""
+    def add(self, fields: NoteFields, media: Iterable[tuple[str, Path]] = (), mod: int | None = None) -> None:
+        """Write one note stamped ``mod`` (default: the deck's mtime), and remember its media."""
         note = genanki.Note(
             model=self.model,
             fields=[fields.front, fields.back, fields.context, fields.source],
@@ -93,26 +91,23 @@ class DeckWriter:
         )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # genanki warns about HTML it does not know
-            note.write_to_db(self._cursor, self.mtime, self.deck.deck_id, self._ids)
+            note.write_to_db(self._cursor, self.mtime if mod is None else mod, self.deck.deck_id, self._ids)
         self.media.update(media)
         self.count += 1
 
-    def finish(self, path: Path, mtime: int, notes: Sequence[tuple[str, int]] = ()) -> None:
-        """Stamp the notes with ``mtime`` and replace ``path`` with the finished deck, atomically.
+    def finish(self, path: Path, mtime: int, notes: Sequence[tuple[str, int]] | None = None) -> None:
+        """Stamp the deck with ``mtime`` and replace ``path`` with the finished deck, atomically.
 
-        ``notes``, when given, are every note's final GUID and time, in the order they were added.
+        ``notes`` are every note's final GUID and time, in the order added (default: as added,
+        stamped ``mtime``).
         """
         try:
-            if mtime != self.mtime:  # re-stamp; through negative ids, as the old and new ranges may overlap
-                shift = (mtime - self.mtime) * 1000
-                self._cursor.execute("UPDATE notes SET id = -(id + ?), mod = ?", (shift, mtime))
-                self._cursor.execute("UPDATE notes SET id = -id")
-                self._cursor.execute(
-                    "UPDATE cards SET id = -(id + ?), nid = nid + ?, mod = ?", (shift, shift, mtime)
-                )
-                self._cursor.execute("UPDATE cards SET id = -id")
-            if notes:
-                self._stamp_each(notes)
+            written = [
+                (guid, mod) for guid, mod in self._cursor.execute("SELECT guid, mod FROM notes ORDER BY id")
+            ]
+            final = [(guid, mtime) for guid, _ in written] if notes is None else list(notes)
+            if mtime != self.mtime or final != written:
+                self._rewrite(mtime, final)
             self.deck.write_to_db(self._cursor, mtime, self._ids)  # the deck and note type
             self._conn.commit()
             self._conn.close()
@@ -123,19 +118,48 @@ class DeckWriter:
         finally:
             self.discard()
 
-    def _stamp_each(self, notes: Sequence[tuple[str, int]]) -> None:
-        """Give each note (in the order added) its own GUID and time; its cards take its time."""
-        rows = self._cursor.execute("SELECT id, guid, mod FROM notes ORDER BY id").fetchall()
-        pairs = zip(rows, notes, strict=True)
-        changed = [(guid, mod, nid) for (nid, *was), (guid, mod) in pairs if was != [guid, mod]]
-        if changed:
-            self._cursor.executemany("UPDATE notes SET guid = ?, mod = ? WHERE id = ?", changed)
-            self._cursor.execute("UPDATE cards SET mod = (SELECT mod FROM notes WHERE notes.id = cards.nid)")
+    def _rewrite(self, mtime: int, final: Sequence[tuple[str, int]]) -> None:
+        """Copy every note and card, in order, into a fresh collection with ids from ``mtime`` and
+        each note's final GUID and time (its cards take its time)."""
+        if len(final) != self.count:
+            raise ValueError(f"{len(final)} stamps for {self.count} notes")
+        self._conn.commit()
+        old_path, old = self.db_path, self._conn
+        self.db_path, self._conn = _new_collection(self.folder)
+        self._cursor = self._conn.cursor()
+        self._ids = itertools.count(mtime * 1000)
+        try:
+            cards = old.execute("SELECT * FROM cards ORDER BY id")
+            card = cards.fetchone()
+            notes = old.execute("SELECT * FROM notes ORDER BY id")
+            for note, (guid, mod) in zip(notes, final, strict=True):
+                note_id = next(self._ids)
+                self._cursor.execute(_INSERT_NOTE, (note_id, guid, note[2], mod, *note[4:]))
+                while card is not None and card[1] == note[0]:
+                    self._cursor.execute(_INSERT_CARD, (next(self._ids), note_id, *card[2:4], mod, *card[5:]))
+                    card = cards.fetchone()
+        finally:
+            old.close()
+            old_path.unlink(missing_ok=True)
 
     def discard(self) -> None:
         """Drop the temporary collection (the deck is not written)."""
         self._conn.close()
         self.db_path.unlink(missing_ok=True)
+
+
+_INSERT_NOTE = "INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?)"
+_INSERT_CARD = "INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+
+
+def _new_collection(folder: Path) -> tuple[Path, sqlite3.Connection]:
+    """A fresh temporary collection in ``folder`` (schema and ``col`` row), and a connection to it."""
+    fd, name = tempfile.mkstemp(dir=folder, prefix=".ankigen-", suffix=".sqlite")
+    os.close(fd)
+    conn = sqlite3.connect(name)
+    conn.executescript(APKG_SCHEMA)
+    conn.executescript(APKG_COL)
+    return Path(name), conn
 
 
 ZIP_LEVEL = 1

@@ -3,18 +3,20 @@
 Per deck, this build's notes are matched to the lock's entries (:func:`ankigen.identity.match_notes`);
 then a note's time is:
 
-- its recorded time when its content digest (fields without the line number, tags, deck, the
-  media it shows, whose names are hashes of their bytes) is the recorded one;
+- its recorded time when its content digest (its deck, its fields but ``Source``, its tags and
+  the media it shows, whose names are hashes of their bytes) is the recorded one;
 - ``max(recorded time + 1, SOURCE_DATE_EPOCH if set, else now)`` when it changed;
 - ``max(SOURCE_DATE_EPOCH if set, else now, RELEASE_EPOCH)`` for a note the lock does not know;
 - without a lock at all, today's deck time (:func:`ankigen.package.deck_mtime`) and the rule's
   GUIDs, as every build made before the lock existed.
 
+``Source`` (``path:line``) is a locator, not content: a note that only moved — within its file,
+to another file, or with its file renamed — keeps its time, so importing leaves it (and the
+learner's tags and edits) alone; its ``Source`` in Anki is refreshed with its next real change.
+
 A full build also carries every note that left the sources (unless ``removed_notes = "drop"``):
 tagged :data:`REMOVED_TAG`, its question as the front and a notice of where it was and when it
-left as the back; its time is the time it left. Only a line's position in its file is not
-content: a note that only moved within its file keeps its time (its ``Source`` line in Anki is
-then refreshed with its next real change).
+left as the back; its time is the time it left.
 """
 
 from __future__ import annotations
@@ -61,7 +63,7 @@ class NoteRecord:
     answer: str
     """Digest of the answer's source text (whitespace collapsed)."""
     content: str
-    """Digest of everything the note packages except its line number."""
+    """Digest of everything the note packages except its ``Source`` locator."""
     file: str
     line: int
     guid: str
@@ -72,7 +74,7 @@ class NoteRecord:
         cls, deck: str, fields: NoteFields, front: str, back: str, file: str, line: int, media: Iterable[str]
     ) -> NoteRecord:
         """The record of a note with packaged ``fields``, written as ``front``/``back`` at ``file:line``."""
-        content = digest(deck, fields.front, fields.back, fields.context, file, fields.tags, sorted(media))
+        content = digest(deck, fields.front, fields.back, fields.context, fields.tags, sorted(media))
         return cls(one_line(front), digest(one_line(back)), content, file, line, fields.guid)
 
 
@@ -209,7 +211,7 @@ def _carry(plan: DeckPlan, deck: str, entry: Entry, now: int) -> None:
         source=entry.file,
         tags=(REMOVED_TAG,),
     )
-    content = digest(deck, fields.front, fields.back, fields.context, entry.file, fields.tags, [])
+    content = digest(deck, fields.front, fields.back, fields.context, fields.tags, [])
     kept = entry.removed is not None and content == entry.hash
     stamp = entry.time if kept else max(entry.time + 1, now)
     plan.carried.append(fields)
