@@ -281,8 +281,10 @@ def build(
         if deck.name in failures:
             return
         try:
-            writer = writers.get(deck.name) or _open_writer(writers, output, deck, config.path)
-            writer.add(_note_fields(built), ((m.name, m.path) for m in built.html.media))
+            writer = writers.get(deck.name) or _open_writer(writers, output, deck, config.path, tracker)
+            guid, mod = tracker.predict(deck.name, deck.records[-1]) or (built.guid, None)
+            fields = dataclasses.replace(_note_fields(built), guid=guid)
+            writer.add(fields, ((m.name, m.path) for m in built.html.media), mod)
         except (OSError, sqlite3.Error) as exc:
             failures[deck.name] = _cannot_write(output / f"{package.slug(deck.name)}.apkg", exc)
             if deck.name in writers:
@@ -304,11 +306,16 @@ def build(
 
 
 def _open_writer(
-    writers: dict[str, package.DeckWriter], output: Path, deck: Deck, config_file: Path | None
+    writers: dict[str, package.DeckWriter],
+    output: Path,
+    deck: Deck,
+    config_file: Path | None,
+    tracker: Tracker,
 ) -> package.DeckWriter:
-    """Start writing ``deck``, guessing its mtime from the sources known so far to be in it."""
+    """Start writing ``deck``, guessing its mtime from the lock, else from the sources known so
+    far to be in it."""
     output.mkdir(parents=True, exist_ok=True)
-    guess = _deck_mtime(deck.planned or deck.files, config_file)
+    guess = tracker.guess(deck.name) or _deck_mtime(deck.planned or deck.files, config_file)
     writer = writers[deck.name] = package.DeckWriter(output, deck.name, NOTE_CSS, guess)
     return writer
 

@@ -336,7 +336,7 @@ def _echo_removed(collected: Collected, quiet: bool) -> None:
     left = sum(len(deck.plan.left) for deck in collected.decks)
     if left and not quiet:
         click.echo(
-            f"{left} notes left the sources; the decks carry them tagged {REMOVED_TAG} "
+            f"{left} note{'s' if left > 1 else ''} left the sources; the decks carry them tagged {REMOVED_TAG} "
             "(search tag:ankigen::removed in Anki's browser)",
             err=True,
         )

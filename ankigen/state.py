@@ -237,6 +237,8 @@ class Tracker:
     keep_removed: bool = True
     clock: Clock = field(default_factory=Clock.from_env)
     entries: list[Entry] | None = None
+    _unchanged: dict[str, dict[str, list[Entry]]] = field(default_factory=dict, repr=False)
+    """Per deck, the lock's entries by content digest not yet predicted for a note."""
 
     def load(self) -> Tracker:
         """Read the lock (none: the first build); raises ``LockError`` when it is damaged."""
@@ -247,6 +249,27 @@ class Tracker:
     def decks(self) -> list[str]:
         """The decks the lock knows, sorted."""
         return sorted({e.deck for e in self.entries or ()})
+
+    def guess(self, deck: str) -> int | None:
+        """The deck's time if nothing changed since the lock (``None``: the lock does not know it)."""
+        times = [e.time for e in self.entries or () if e.deck == deck]
+        return max([*times, RELEASE_EPOCH]) if times else None
+
+    def predict(self, deck: str, record: NoteRecord) -> tuple[str, int] | None:
+        """The GUID and time ``record`` gets if it is unchanged (the first step of matching, made
+        as the notes come), so that a deck is mostly written right the first time."""
+        if deck not in self._unchanged:
+            pool: dict[str, list[Entry]] = {}
+            for entry in self.entries or ():
+                if entry.deck == deck and entry.removed is None:
+                    pool.setdefault(entry.hash, []).append(entry)
+            self._unchanged[deck] = pool
+        candidates = self._unchanged[deck].get(record.content)
+        if not candidates:
+            return None
+        chosen = next((e for e in candidates if e.guid == record.guid), candidates[0])
+        candidates.remove(chosen)
+        return chosen.guid, chosen.time
 
     def plan(self, deck: str, records: Sequence[NoteRecord], mtime: int) -> DeckPlan:
         """Place ``deck``'s notes; ``mtime`` is today's deck time, used when there is no lock."""
