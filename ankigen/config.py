@@ -48,8 +48,8 @@ OPTIONS: tuple[Option, ...] = (
         "removed_notes",
         str,
         "keep",
-        "`keep`: every build carries notes that left the sources, tagged `ankigen::removed`; "
-        "`drop`: the next full build forgets them (and later ones carry none)",
+        "notes that left the sources: `keep` carries them in every build, tagged `ankigen::removed`; "
+        "`drop` forgets them at the next full build",
         choices=("keep", "drop"),
     ),
     Option("deck", list, (), "the decks, one `[[deck]]` table each", items=dict),

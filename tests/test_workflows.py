@@ -76,7 +76,7 @@ def test_release_runs_on_tags_and_publishes_reproducible_decks() -> None:
     runs = _runs(workflow)
     epoch = runs.index('echo "SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)" >> "$GITHUB_ENV"')
     check = runs.index("ankigen check --output github")
-    build = runs.index("ankigen build")
+    build = runs.index("ankigen build --locked")
     assert runs.index("pip install .") < epoch < check < build
     assert _uses(workflow, "actions/upload-artifact")["with"]["path"] == "output/*.apkg"
     assert _uses(workflow, "softprops/action-gh-release")["with"]["files"] == "output/*.apkg"
