@@ -335,9 +335,10 @@ def _echo_removed(collected: Collected, quiet: bool) -> None:
             click.echo(f"{entry.file}: removed from deck {deck.name!r}: {entry.question}", err=True)
     left = sum(len(deck.plan.left) for deck in collected.decks)
     if left and not quiet:
+        notes = "1 note" if left == 1 else f"{left} notes"
         click.echo(
-            f"{left} note{'s' if left > 1 else ''} left the sources; the decks carry them tagged {REMOVED_TAG} "
-            "(search tag:ankigen::removed in Anki's browser)",
+            f"{notes} left the sources; the decks carry them tagged {REMOVED_TAG} "
+            f"(search tag:{REMOVED_TAG} in Anki's browser)",
             err=True,
         )
 

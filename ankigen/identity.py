@@ -28,8 +28,8 @@ each one-to-one among the notes still unmatched:
 2. the same question key and the same answer;
 3. the same question key (an edited answer; among several, the earlier note whose GUID the rule
    above would give first, then in order);
-4. a rewording: question keys with a similarity ratio (``difflib``) of at least 0.85, or the same
-   answer; best pairs first (ratio, plus 1 for the same answer), ties by source order.
+4. a rewording: question keys with a similarity ratio of at least :data:`SIMILAR` (0.85), or the
+   same answer; best pairs first (ratio, plus 1 for the same answer), ties by source order.
 
 A note matched to nothing gets the rule's GUID, or — when an earlier note already holds that
 GUID — the next occurrence number no note of the deck holds.
@@ -41,10 +41,10 @@ import hashlib
 import re
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 from pathlib import Path
 
 import genanki
+from rapidfuzz import fuzz, process
 
 from ankigen import rules
 from ankigen.model import Card, Diagnostic
@@ -123,7 +123,8 @@ class DeckGuids:
 
 
 SIMILAR = 0.85
-"""Two question keys at least this similar (``difflib`` ratio) are one reworded question."""
+"""Two question keys at least this similar (``rapidfuzz``'s ``fuzz.ratio``, difflib's ratio over the
+longest common subsequence) are one reworded question."""
 
 
 @dataclass(frozen=True)
@@ -177,33 +178,24 @@ def _pair_equal(
 def _pair_similar(earlier: Sequence[Asked], current: Sequence[Asked], pairs: dict[int, int]) -> None:
     taken = set(pairs.values())
     olds = [i for i in range(len(earlier)) if i not in taken]
-    news = [i for i in range(len(current)) if i not in pairs]
+    keys = [earlier[i].key for i in olds]
+    same_answer: dict[str, list[int]] = {}
+    for position, index in enumerate(olds):
+        same_answer.setdefault(earlier[index].answer, []).append(position)
     scored: list[tuple[float, int, int]] = []
-    for new_index in news:
+    for new_index in (i for i in range(len(current)) if i not in pairs):
         new = current[new_index]
-        for old_index in olds:
-            old = earlier[old_index]
-            same_answer = old.answer == new.answer
-            ratio = _ratio(old.key, new.key, 0.0 if same_answer else SIMILAR)
-            if same_answer or ratio >= SIMILAR:
-                scored.append((-(ratio + same_answer), new_index, old_index))
+        found = process.extract(new.key, keys, scorer=fuzz.ratio, score_cutoff=SIMILAR * 100, limit=None)
+        ratios = {position: score / 100 for _, score, position in found}
+        for position in same_answer.get(new.answer, ()):
+            ratio = ratios.get(position, fuzz.ratio(new.key, keys[position]) / 100)
+            ratios[position] = ratio + 1
+        scored.extend((-score, new_index, olds[position]) for position, score in ratios.items())
     used: set[int] = set()
     for _, new_index, old_index in sorted(scored):
         if new_index not in pairs and old_index not in used:
             pairs[new_index] = old_index
             used.add(old_index)
-
-
-def _ratio(a: str, b: str, needed: float) -> float:
-    """``difflib``'s similarity ratio of ``a`` and ``b`` (0 when cheap bounds show it is below ``needed``)."""
-    if a == b:
-        return 1.0
-    if 2 * min(len(a), len(b)) < needed * (len(a) + len(b)):
-        return 0.0
-    matcher = SequenceMatcher(None, a, b, autojunk=False)
-    if matcher.real_quick_ratio() < needed or matcher.quick_ratio() < needed:
-        return 0.0
-    return matcher.ratio()
 
 
 def free_guid(deck: str, key: str, held: set[str]) -> str:

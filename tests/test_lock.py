@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -208,6 +210,42 @@ def test_moved_and_renamed_notes_keep_their_guids_and_times(notes: Path) -> None
     after = entries(notes)
     assert {q: e["time"] for q, e in after.items()} == times
     assert after["What is ReLU?"]["file"] == "notes/basics.md"
+
+
+def test_a_whole_file_guess_that_changes_every_front_keeps_the_notes(notes: Path) -> None:
+    # Three headings starting with a bare number make the parser strip it from every question.
+    a = notes / "notes" / "a.md"
+    a.write_text("## 3 reasons ReLU works?\n\nx\n\n## 2 kinds of pooling?\n\ny\n", "utf-8")
+    assert build().exit_code == 0
+    before = cards()
+    a.write_text(a.read_text("utf-8") + "\n## 5 tips for training?\n\nz\n", "utf-8")
+    assert build(epoch=EPOCH + 10).exit_code == 0
+    after = cards()
+    assert after["reasons ReLU works?"] == before["3 reasons ReLU works?"]
+    assert after["kinds of pooling?"] == before["2 kinds of pooling?"]
+
+
+def test_matching_does_not_depend_on_hash_seeds(notes: Path) -> None:
+    assert build().exit_code == 0
+    a = notes / "notes" / "a.md"
+    a.write_text(
+        "## What is a tensr?\n\nAn array.\n\n## What is a tensor product?\n\nmax(0, x)\n"
+        "## What is a tensors?\n\nSomething.\n",
+        "utf-8",
+    )
+    listed = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run(
+            [sys.executable, "-m", "ankigen", "list", "--json", "--no-cache"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        listed.append({c["front"]: c["guid"] for c in json.loads(done.stdout)})
+    assert listed[0] == listed[1]
 
 
 def test_repeated_questions_are_told_apart_by_content() -> None:

@@ -261,7 +261,8 @@ def test_a_collection_stays_in_step_through_edits_moves_removals_and_releases(
     _edit(
         a,
         "## What is the output of below code?",
-        "## What is the output of below code?\n\n```python\nprint(0)\n```\n\n## What is the output of below code?",
+        "## What is the output of below code?\n\n```python\nprint(0)\n```\n\n"
+        "## What is the output of below code?",
     )
     learner.written["out0"] = (
         "output of below code",
