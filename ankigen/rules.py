@@ -79,7 +79,8 @@ UNCLOSED_FENCE = Rule(
 DUPLICATE_QUESTION = Rule(
     "duplicate-question",
     "warning",
-    "the deck already asks the same question; both become notes, told apart by their content once `ankigen.lock` records them (else by their order)",
+    "the deck already asks the same question; both become notes, told apart by their content once "
+    "`ankigen.lock` records them (else by their order)",
 )
 # Checking the cards' Markdown and TeX.
 TEX_UNCLOSED = Rule(
