@@ -115,7 +115,7 @@ class DeckPlan:
 
     @property
     def pending(self) -> bool:
-        """Whether the lock would change for this deck."""
+        """Whether importing this deck's next build would change any note."""
         return any(note.status != "unchanged" for note in self.notes) or bool(self.left)
 
 
@@ -134,8 +134,8 @@ class Clock:
 
 @dataclass(frozen=True)
 class PlanOptions:
-    """How a deck is planned: ``full`` builds mark and carry removed notes; ``present`` says
-    whether an entry's file may still hold the note though this build did not read it."""
+    """How a deck is planned: with ``full``, notes the lock has and the build did not find have
+    left the sources (they are reported, and carried when ``keep_removed``)."""
 
     clock: Clock
     full: bool = True
