@@ -400,3 +400,20 @@ def test_locked_fails_when_the_lock_is_missing_or_would_change(
         assert "--locked: ankigen.lock is not current (1 changed); run `ankigen build`" in result.stderr
     assert (notes / "output" / "D.apkg").read_bytes() == deck
     assert (notes / "ankigen.lock").read_bytes() == lock
+
+
+def test_without_a_config_the_lock_is_in_the_folder_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "study").mkdir()
+    (tmp_path / "study" / "a.md").write_text("## What is a tensor?\n\nAn array.\n", "utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
+    assert run("build", "study", "--no-cache").exit_code == 0
+    assert [
+        json.loads(line)["question"]
+        for line in (tmp_path / "study" / "ankigen.lock").read_text("utf-8").splitlines()[1:]
+    ] == ["What is a tensor?"]
+    assert not (tmp_path / "ankigen.lock").exists()
+    assert run("build", "study/a.md", "--no-cache").exit_code == 0  # one file: reads the lock, writes nothing
+    assert run("diff", "study", "--exit-code").exit_code == 0
