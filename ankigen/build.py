@@ -18,7 +18,8 @@ from ankigen.notetype import NOTE_CSS
 from ankigen.pipeline import FileJob, process_all
 from ankigen.sources import display_path, find_sources, read_source
 
-DEFAULT_SOURCES = (Path("seeds"),)
+DEFAULT_SOURCES = Path("seeds")
+"""The notes read when no sources are given and the config names none (relative to the root)."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,9 @@ class BuiltCard:
     card: Card
     guid: str
     html: RenderedCard
+    source: str
+    """The ``Source`` path stored in the deck: relative to the notes' root (``card.source`` is
+    relative to the working directory, as diagnostics are)."""
 
 
 @dataclass
@@ -111,10 +115,25 @@ def source_files(sources: Sequence[Path], config: Config) -> list[SourceFile]:
                         found.setdefault(path.resolve(), SourceFile(path, config.root, explicit=True))
         return list(found.values())
     files: list[SourceFile] = []
-    for given in sources or DEFAULT_SOURCES:
-        root = given if given.is_dir() else given.parent
+    for given in sources or [config.root / DEFAULT_SOURCES]:
+        root = notes_root(given, config) if sources else config.root
         files.extend(SourceFile(path, root, explicit=not given.is_dir()) for path in find_sources([given]))
     return files
+
+
+def notes_root(given: Path, config: Config) -> Path:
+    """The notes' root of a source the user named: the config's folder when it holds the source,
+    else the folder named (for a file, its folder). Media must stay inside it, and the ``Source``
+    path stored in decks is relative to it."""
+    folder = given if given.is_dir() else given.parent
+    if config.path is not None and folder.resolve().is_relative_to(config.root.resolve()):
+        return config.root
+    return folder
+
+
+def stored_source(path: Path, root: Path) -> str:
+    """The ``Source`` path of a note file as stored in decks: POSIX, relative to the notes' root."""
+    return path.resolve().relative_to(root.resolve()).as_posix()
 
 
 @dataclass(frozen=True)
@@ -141,7 +160,7 @@ def collect(
     """
     decks: dict[str, Deck] = {}
     stray: list[Diagnostic] = []
-    placed: list[tuple[Path, DeckSpec | None, list[Diagnostic]]] = []
+    placed: list[tuple[SourceFile, DeckSpec | None, list[Diagnostic]]] = []
     files = source_files(sources, config)
     planned = _planned_decks(files, config, deck_name)
 
@@ -165,7 +184,7 @@ def collect(
                     stray.extend(diagnostics)
                 continue
             fmt = note_format if note_format != "auto" else (spec.format if spec else "auto")
-            placed.append((source.path, spec, diagnostics))
+            placed.append((source, spec, diagnostics))
             yield FileJob(text.path, text.text, source.root, fmt)
 
     total = sum(_size(source.path) for source in files)
@@ -174,7 +193,8 @@ def collect(
     try:
         outcomes = process_all(jobs(), options.jobs, cache, progress and (lambda done: progress(done, total)))
         for index, outcome in enumerate(outcomes):
-            path, spec, diagnostics = placed[index]
+            source, spec, diagnostics = placed[index]
+            path, stored = source.path, stored_source(source.path, source.root)
             name = deck_name_for(_given_name(deck_name, spec), outcome.title, path)
             deck = deck_named(name)
             deck.files.append(path)
@@ -184,7 +204,7 @@ def collect(
             for card, html in zip(outcome.cards, outcome.rendered, strict=True):
                 tags = tuple(dict.fromkeys((*extra_tags, *card.tags, *_context_tag(card.context))))
                 kept = dataclasses.replace(card, deck=name, tags=tags)
-                built = BuiltCard(kept, deck.guid_for(kept), html)
+                built = BuiltCard(kept, deck.guid_for(kept), html, stored)
                 deck.count += 1
                 if sink is None:
                     deck.cards.append(built)
@@ -311,7 +331,7 @@ def _note_fields(built: BuiltCard) -> package.NoteFields:
         front=built.html.front_html,
         back=built.html.back_html,
         context=built.html.context_html,
-        source=f"{card.source}:{card.line}",
+        source=f"{built.source}:{card.line}",
         tags=card.tags,
     )
 

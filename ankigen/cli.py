@@ -13,12 +13,12 @@ from typing import Any, TypeVar
 import click
 
 from ankigen import __version__, rules
-from ankigen.build import Collected, CollectOptions, build, collect
+from ankigen.build import DEFAULT_SOURCES, Collected, CollectOptions, build, collect
 from ankigen.cache import default_cache_dir
-from ankigen.config import FORMAT_CHOICES, Config, ConfigError, find_config, load_config
+from ankigen.config import FORMAT_CHOICES, Config, ConfigError, config_for, load_config
 from ankigen.model import Diagnostic
 from ankigen.pipeline import default_workers
-from ankigen.report import OUTPUTS, Output, format_diagnostics, summarize
+from ankigen.report import OUTPUTS, Output, format_diagnostics, plural, summarize
 from ankigen.sources import display_path
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -52,8 +52,8 @@ def source_options(func: F) -> F:
         no_cache: bool,
         **kwargs: Any,
     ) -> Any:
-        config = _load(config_path)
         quiet = kwargs.get("quiet", False)
+        config = _load(config_path, sources, quiet)
         options = CollectOptions(
             jobs=jobs or default_workers(),
             cache_dir=None if no_cache else (cache_dir or default_cache_dir()),
@@ -75,7 +75,8 @@ def source_options(func: F) -> F:
             "--config",
             "config_path",
             type=click.Path(exists=True, dir_okay=False, path_type=Path),
-            help="Configuration file (default: ./ankigen.toml, else [tool.ankigen] in ./pyproject.toml).",
+            help="Configuration file [default: the nearest ankigen.toml, else pyproject.toml with "
+            "[tool.ankigen], in the sources' folder or above].",
         ),
         click.option(
             "-j",
@@ -117,11 +118,39 @@ class _Progress:
             self.bar.__exit__(None, None, None)
 
 
-def _load(config_path: Path | None) -> Config:
+class Failure(click.ClickException):
+    """A failure shown exactly as its message (``error: …`` or a diagnostic line) on stderr."""
+
+    def show(self, file: Any = None) -> None:
+        click.echo(self.message, err=True)
+
+
+class UsageFailure(Failure):
+    """A :class:`Failure` that exits 2, as usage errors do."""
+
+    exit_code = 2
+
+
+def _load(config_path: Path | None, sources: tuple[Path, ...], quiet: bool) -> Config:
+    """The configuration: ``--config``, else the one found from the sources (or the current
+    folder) upward; says on stderr which one is used."""
     try:
-        return load_config(config_path or find_config(Path.cwd()))
+        path = config_path or config_for(sources)
+    except ValueError as exc:
+        raise UsageFailure(f"error: {exc}") from exc
+    try:
+        config = load_config(path)
     except ConfigError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise Failure(str(exc)) from exc
+    if not sources and path is None and not (config.root / DEFAULT_SOURCES).is_dir():
+        raise UsageFailure(
+            "error: no notes given and no ankigen.toml found here or in any parent folder; "
+            "name the notes (ankigen build NOTES/) or write an ankigen.toml (see README.md)"
+        )
+    if not quiet:
+        shown = display_path(path) if path else "none (decks are named by each file's title or name)"
+        click.echo(f"config: {shown}", err=True)
+    return config
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -173,8 +202,8 @@ def build_command(notes: Selection, output: Path | None, deck: str | None, quiet
             continue
         if not quiet:
             click.echo(
-                f"{display_path(result.path)}: {d.name} — {d.count} cards "
-                f"({d.skipped} skipped, {d.warnings} warnings)"
+                f"{display_path(result.path)}: {d.name} — {plural(d.count, 'card')} "
+                f"({d.skipped} skipped, {plural(d.warnings, 'warning')})"
             )
     warnings = [x for x in collected.all_diagnostics() if x.severity == "warning"]
     if warnings and not quiet:
@@ -205,7 +234,7 @@ def list_command(notes: Selection, as_json: bool) -> None:
             "back_html": built.html.back_html,
             "context": list(built.card.context),
             "tags": list(built.card.tags),
-            "source": built.card.source,
+            "source": built.source,
             "line": built.card.line,
             "guid": built.guid,
         }
@@ -215,8 +244,9 @@ def list_command(notes: Selection, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
     else:
-        for row in rows:
-            click.echo(f"{row['source']}:{row['line']}: [{row['deck']}] {row['front']}")
+        for deck in collected.decks:
+            for built in deck.cards:
+                click.echo(f"{built.card.source}:{built.card.line}: [{deck.name}] {built.card.front}")
     if any(x.severity == "error" for x in collected.all_diagnostics()):
         sys.exit(1)
 
@@ -266,7 +296,8 @@ def check_command(notes: Selection, output_format: Output, strict: bool) -> None
         click.echo(report)
     if output_format == "text":
         cards = sum(len(deck.cards) for deck in collected.decks)
-        click.echo(f"{cards} cards in {len(collected.decks)} decks; {summarize(diagnostics)}", err=True)
+        counts = f"{plural(cards, 'card')} in {plural(len(collected.decks), 'deck')}"
+        click.echo(f"{counts}; {summarize(diagnostics)}", err=True)
     if any(x.severity == "error" or strict for x in diagnostics):
         sys.exit(1)
 
@@ -298,7 +329,7 @@ def preview_command(notes: Selection, output: Path, self_contained: bool) -> Non
         page = write_preview(collected, output, self_contained=self_contained)
     except OSError as exc:
         raise click.ClickException(f"cannot write {display_path(output)}: {exc.strerror or exc}") from exc
-    click.echo(f"{display_path(page)}: {sum(len(d.cards) for d in collected.decks)} cards")
+    click.echo(f"{display_path(page)}: {plural(sum(len(d.cards) for d in collected.decks), 'card')}")
 
 
 def _echo_errors(diagnostics: list[Diagnostic]) -> None:

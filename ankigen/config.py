@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from ankigen import rules
 from ankigen.identity import full_deck_name
 from ankigen.model import Diagnostic
 from ankigen.parsers import FORMATS
+from ankigen.sources import display_path
 
 FORMAT_CHOICES = ("auto", *FORMATS)
 REQUIRED: Any = object()
@@ -102,22 +104,46 @@ class ConfigError(Exception):
         self.diagnostic = diagnostic
 
 
-def find_config(folder: Path) -> Path | None:
-    """``ankigen.toml`` in ``folder``, else a ``pyproject.toml`` with ``[tool.ankigen]``, else None."""
-    candidate = folder / "ankigen.toml"
-    if candidate.is_file():
-        return candidate
-    pyproject = folder / "pyproject.toml"
-    if pyproject.is_file() and re.search(r"^\[tool\.ankigen", pyproject.read_text("utf-8"), re.MULTILINE):
-        return pyproject
+def find_config(start: Path) -> Path | None:
+    """The configuration that applies to notes in ``start``: in ``start`` or the nearest folder
+    above it, ``ankigen.toml``, else a ``pyproject.toml`` with ``[tool.ankigen]``; else None."""
+    for folder in (start.resolve(), *start.resolve().parents):
+        candidate = folder / "ankigen.toml"
+        if candidate.is_file():
+            return candidate
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file() and _has_tool_table(pyproject):
+            return pyproject
     return None
+
+
+def config_for(sources: Sequence[Path]) -> Path | None:
+    """The configuration found from ``sources`` upward (with none, from the current folder);
+    ``ValueError`` when the sources lie under different ones."""
+    starts = [s if s.is_dir() else s.parent for s in sources] or [Path.cwd()]
+    found = {find_config(start) for start in starts}
+    if len(found) > 1:
+        shown = ", ".join(sorted(display_path(p) if p else "none" for p in found))
+        raise ValueError(
+            f"the notes given belong to different configurations ({shown}); "
+            "run ankigen once per notes folder, or choose one with --config"
+        )
+    return found.pop()
+
+
+def _has_tool_table(pyproject: Path) -> bool:
+    try:
+        text = pyproject.read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return re.search(r"^\[\[?tool\.ankigen", text, re.MULTILINE) is not None
 
 
 def load_config(path: Path | None) -> Config:
     """Load and validate ``path`` (``None`` gives the defaults); raise ``ConfigError`` when invalid."""
     if path is None:
         return Config()
-    shown = path.as_posix()
+    shown = display_path(path)
     try:
         text = path.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as exc:

@@ -170,7 +170,7 @@ def test_deck_from_title_without_config(tmp_path: Path) -> None:
     (tmp_path / "notes.md").write_text("# My Deck\n\n## What is ReLU?\n\nmax(0, x)\n", "utf-8")
     result = ankigen("build", "notes.md", "-o", "out", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("out/My-Deck.apkg: My Deck — 1 cards")
+    assert result.stdout.startswith("out/My-Deck.apkg: My Deck — 1 card ")
 
 
 def test_ctrl_c_exits_130_and_leaves_no_partial_deck(tmp_path: Path) -> None:
