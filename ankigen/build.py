@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ankigen import package, rules
 from ankigen.cache import OutcomeCache
-from ankigen.config import Config, DeckSpec
+from ankigen.config import Config, DeckSpec, glob_warnings
 from ankigen.identity import DeckGuids, deck_name_for
 from ankigen.model import Card, Diagnostic, RenderedCard
 from ankigen.notetype import NOTE_CSS
@@ -81,7 +81,8 @@ class Deck:
 
 @dataclass
 class DeckResult:
-    """What ``build`` did with one deck: the file written (``None`` if not written)."""
+    """What ``build`` did with one deck: the file written, else ``None`` and the ``failure``
+    (empty when the deck has no cards, which is only a warning)."""
 
     deck: Deck
     path: Path | None
@@ -95,6 +96,8 @@ class Collected:
     decks: list[Deck]
     diagnostics: list[Diagnostic]
     config_file: Path | None = None
+    widened: list[DeckSpec] = field(default_factory=list)
+    """Config decks built from all their files although only some were named (``build_sources``)."""
 
     def all_diagnostics(self) -> list[Diagnostic]:
         """Every diagnostic, sorted by file and line."""
@@ -105,19 +108,20 @@ class Collected:
 
 
 def source_files(sources: Sequence[Path], config: Config) -> list[SourceFile]:
-    """The files to read: ``sources`` (files or folders), else the config's globs, else ``seeds/``."""
+    """The files to read: ``sources`` (files or folders), else the config's globs, else ``seeds/``.
+
+    A file a config deck leaves out with a ``!`` glob is skipped when found by walking a folder.
+    """
     if not sources and config.decks:
-        found: dict[Path, SourceFile] = {}
-        for spec in config.decks:
-            for pattern in spec.sources:
-                for path in sorted(config.root.glob(pattern)):
-                    if path.is_file():
-                        found.setdefault(path.resolve(), SourceFile(path, config.root, explicit=True))
-        return list(found.values())
+        return [SourceFile(path, config.root, explicit=True) for path, _ in config.claims().values()]
     files: list[SourceFile] = []
     for given in sources or [config.root / DEFAULT_SOURCES]:
         root = notes_root(given, config) if sources else config.root
-        files.extend(SourceFile(path, root, explicit=not given.is_dir()) for path in find_sources([given]))
+        if given.is_dir():
+            found = [path for path in find_sources([given]) if not config.excluded(path)]
+        else:
+            found = [given]
+        files.extend(SourceFile(path, root, explicit=not given.is_dir()) for path in found)
     return files
 
 
@@ -159,7 +163,7 @@ def collect(
     Cards are kept in ``Deck.cards``, or, with a ``sink``, handed to it one by one and not kept.
     """
     decks: dict[str, Deck] = {}
-    stray: list[Diagnostic] = []
+    stray: list[Diagnostic] = glob_warnings(config) if not sources else []
     placed: list[tuple[SourceFile, DeckSpec | None, list[Diagnostic]]] = []
     files = source_files(sources, config)
     planned = _planned_decks(files, config, deck_name)
@@ -213,7 +217,22 @@ def collect(
     finally:
         if cache:
             cache.close()
+    for deck in decks.values():
+        if not deck.count:
+            deck.diagnostics.append(_empty_deck(deck, config))
     return Collected(list(decks.values()), stray, config.path)
+
+
+def _empty_deck(deck: Deck, config: Config) -> Diagnostic:
+    """The ``empty-deck`` warning, at the config's ``[[deck]]`` line when it defines the deck."""
+    spec = next((spec for spec in config.decks if spec.name == deck.name), None)
+    message = (
+        f"deck {deck.name!r} has no cards, so it is not written "
+        f"(an earlier {package.slug(deck.name)}.apkg stays as it was)"
+    )
+    if spec is not None and config.path is not None:
+        return rules.EMPTY_DECK.at(display_path(config.path), spec.line, message)
+    return rules.EMPTY_DECK.at(display_path(deck.files[0]), 1, message)
 
 
 def _planned_decks(
@@ -250,8 +269,9 @@ def build(
 ) -> tuple[Collected, list[DeckResult]]:
     """Build one ``.apkg`` per deck into ``output``, streaming each card into its deck's file.
 
-    A deck whose sources have errors, or that cannot be written, is not written (an existing
-    file stays as it was); every other deck is.
+    The sources are widened first by :func:`build_sources` (a config deck is built whole). A deck
+    whose sources have errors, that has no cards or that cannot be written is not written (an
+    existing file stays as it was); every other deck is.
     """
     writers: dict[str, package.DeckWriter] = {}
     failures: dict[str, str] = {}
@@ -268,7 +288,9 @@ def build(
                 writers.pop(deck.name).discard()
 
     try:
-        collected = collect(sources, config, note_format, deck_name, options, sink=write)
+        named, widened = build_sources(sources, config, deck_name)
+        collected = collect(named, config, note_format, deck_name, options, sink=write)
+        collected.widened = widened
         results = [
             _finish(deck, writers, failures, output, collected.config_file) for deck in collected.decks
         ]
@@ -276,6 +298,32 @@ def build(
         for writer in writers.values():
             writer.discard()
     return collected, results
+
+
+def build_sources(
+    sources: Sequence[Path], config: Config, deck_name: str | None
+) -> tuple[list[Path], list[DeckSpec]]:
+    """What a build reads — the partial-build rule (README, "What a build writes").
+
+    A deck the config defines is always built whole: when ``sources`` name some of its files (or
+    a folder holding some), all the files the config gives it are read too, so its ``.apkg`` never
+    holds only part of it. With ``--deck`` (``deck_name``) the sources named are the whole deck;
+    decks no config defines are made of the files named. Decks none of the sources touch are not
+    built, and their files stay as they are. Returns the sources to read and the config decks
+    that were widened.
+    """
+    if not sources or deck_name or not config.decks:
+        return list(sources), []
+    named = {path.resolve() for path in find_sources(sources)}
+    touched = {spec.line: spec for path in named if (spec := config.deck_for(path))}
+    widened: list[DeckSpec] = []
+    extra: list[Path] = []
+    for spec in sorted(touched.values(), key=lambda spec: spec.line):
+        missing = [path for path in config.files_of(spec) if path.resolve() not in named]
+        if missing:
+            widened.append(spec)
+            extra.extend(missing)
+    return [*sources, *extra], widened
 
 
 def _open_writer(
@@ -308,11 +356,10 @@ def _finish(
     if deck.name in failures:
         return DeckResult(deck, None, failures[deck.name])
     target = output / f"{package.slug(deck.name)}.apkg"
+    if writer is None:
+        return DeckResult(deck, None)  # no cards: the collect step warned (empty-deck)
     mtime = _deck_mtime(deck.files, config_file)
     try:
-        if writer is None:  # a deck without cards is still written, empty
-            output.mkdir(parents=True, exist_ok=True)
-            writer = package.DeckWriter(output, deck.name, NOTE_CSS, mtime)
         writer.finish(target, mtime)
     except (OSError, sqlite3.Error) as exc:
         return DeckResult(deck, None, _cannot_write(target, exc))

@@ -193,12 +193,21 @@ def build_command(notes: Selection, output: Path | None, deck: str | None, quiet
         list(notes.sources), notes.config, out_dir, notes.note_format, deck, notes.options
     )
     _echo_errors(collected.all_diagnostics())
+    if collected.widened and not quiet:
+        shown = display_path(collected.config_file) if collected.config_file else "the config"
+        for spec in collected.widened:
+            click.echo(
+                f"{shown}:{spec.line}: deck {spec.name!r} is built from all its files, not only those "
+                "named (a deck is always built whole)",
+                err=True,
+            )
     failed = False
     for result in results:
         d = result.deck
         if result.path is None:
-            failed = True
-            click.echo(f"error: deck {d.name!r} {result.failure}", err=True)
+            if result.failure:
+                failed = True
+                click.echo(f"error: deck {d.name!r} {result.failure}", err=True)
             continue
         if not quiet:
             click.echo(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 if sys.version_info >= (3, 11):
@@ -19,6 +20,7 @@ from ankigen.identity import full_deck_name
 from ankigen.model import Diagnostic
 from ankigen.parsers import FORMATS
 from ankigen.sources import display_path
+from ankigen.tags import clean_tag
 
 FORMAT_CHOICES = ("auto", *FORMATS)
 REQUIRED: Any = object()
@@ -69,6 +71,18 @@ class DeckSpec:
     format: str
     tags: tuple[str, ...]
     line: int
+    pattern_lines: tuple[int, ...] = ()
+    """The config line of each of ``sources``."""
+
+    @property
+    def includes(self) -> tuple[str, ...]:
+        """The globs that add files (``sources`` not starting with ``!``)."""
+        return tuple(p for p in self.sources if not p.startswith("!"))
+
+    @property
+    def excludes(self) -> tuple[str, ...]:
+        """The globs, ``!`` removed, of files left out of the deck."""
+        return tuple(p[1:] for p in self.sources if p.startswith("!"))
 
 
 @dataclass
@@ -78,22 +92,70 @@ class Config:
     path: Path | None = None
     output: str = _TOP["output"].default
     decks: list[DeckSpec] = field(default_factory=list)
-    _matches: dict[Path, DeckSpec] | None = field(default=None, repr=False, compare=False)
+    _claims: dict[Path, tuple[Path, DeckSpec]] | None = field(default=None, repr=False, compare=False)
+    _left_out: set[Path] = field(default_factory=set, repr=False, compare=False)
 
     @property
     def root(self) -> Path:
         """The folder that globs and the output folder are relative to."""
         return self.path.parent if self.path else Path.cwd()
 
-    def deck_for(self, source: Path) -> DeckSpec | None:
-        """The first deck whose globs match ``source``, if any."""
-        if self._matches is None:
-            self._matches = {}
+    def claims(self) -> dict[Path, tuple[Path, DeckSpec]]:
+        """Every file the decks' globs give (resolved) → (the path as globbed, the first deck
+        that gives it); in deck order, then glob order, each glob's matches sorted."""
+        if self._claims is None:
+            self._claims = {}
             for deck in self.decks:
-                for pattern in deck.sources:
-                    for match in self.root.glob(pattern):
-                        self._matches.setdefault(match.resolve(), deck)
-        return self._matches.get(source.resolve())
+                for path in self.matches(deck):
+                    self._claims.setdefault(path.resolve(), (path, deck))
+                self._left_out.update(p.resolve() for g in deck.excludes for p in self.root.glob(g))
+            self._left_out.difference_update(self._claims)
+        return self._claims
+
+    def matches(self, deck: DeckSpec) -> list[Path]:
+        """The files ``deck``'s globs match, minus those its ``!`` globs match (earlier decks may
+        claim some of them first)."""
+        left_out = {p.resolve() for pattern in deck.excludes for p in self.root.glob(pattern)}
+        found = [p for pattern in deck.includes for p in sorted(self.root.glob(pattern)) if p.is_file()]
+        return [p for p in found if p.resolve() not in left_out]
+
+    def deck_for(self, source: Path) -> DeckSpec | None:
+        """The first deck whose globs give ``source``, if any."""
+        claimed = self.claims().get(source.resolve())
+        return claimed[1] if claimed else None
+
+    def files_of(self, deck: DeckSpec) -> list[Path]:
+        """The files ``deck`` is made of (those no earlier deck claimed)."""
+        return [path for path, owner in self.claims().values() if owner is deck]
+
+    def excluded(self, source: Path) -> bool:
+        """Whether a ``!`` glob leaves ``source`` out and no deck takes it: such a file found by
+        walking a folder is skipped."""
+        self.claims()
+        return source.resolve() in self._left_out
+
+
+def glob_warnings(config: Config) -> list[Diagnostic]:
+    """The config's decks that give no files: a glob matching nothing, or a deck whose files
+    all went to earlier decks (each warning names the config line)."""
+    if config.path is None:
+        return []
+    shown = display_path(config.path)
+    found: list[Diagnostic] = []
+    for deck in config.decks:
+        for pattern, line in zip(deck.sources, deck.pattern_lines, strict=True):
+            if not pattern.startswith("!") and not any(config.root.glob(pattern)):
+                message = f"glob {pattern!r} of deck {deck.name!r} matches no file"
+                found.append(rules.UNMATCHED_GLOB.at(shown, line, message))
+        matched = config.matches(deck)
+        if matched and not config.files_of(deck):
+            owner = config.claims()[matched[0].resolve()][1]
+            message = (
+                f"every file of deck {deck.name!r} is already in deck {owner.name!r} ({shown}:{owner.line}), "
+                "which comes first; the deck is not built"
+            )
+            found.append(rules.DECK_CLAIMED.at(shown, deck.line, message))
+    return found
 
 
 class ConfigError(Exception):
@@ -174,16 +236,45 @@ def _validate(data: dict[str, Any], text: str, shown: str, path: Path) -> Config
             raise fail(f"`deck` must be {_describe(_TOP['deck'])}", "deck")
         _check_table(entry, _DECK, "deck.", fail, index)
         deck = _values(entry, _DECK)
+        lines = tuple(locate.value_line(pattern, "sources", index) for pattern in deck["sources"])
+        for pattern, line in zip(deck["sources"], lines, strict=True):
+            problem = _glob_problem(pattern)
+            if problem:
+                raise ConfigError(rules.CONFIG.at(shown, line, f"source glob {pattern!r} {problem}"))
+        if not any(not pattern.startswith("!") for pattern in deck["sources"]):
+            raise fail(
+                "`deck.sources` needs at least one glob that is not an exclusion (`!…`)", "sources", index
+            )
+        for tag in deck["tags"]:
+            try:
+                clean_tag(tag)
+            except ValueError as exc:
+                line = locate.value_line(tag, "tags", index)
+                raise ConfigError(rules.CONFIG.at(shown, line, str(exc))) from exc
         decks.append(
             DeckSpec(
                 name=full_deck_name(top["parent"], deck["name"]),
                 sources=tuple(deck["sources"]),
                 format=deck["format"],
-                tags=tuple(deck["tags"]),
+                tags=tuple(clean_tag(tag) for tag in deck["tags"]),
                 line=locate.line("[[deck]]", index),
+                pattern_lines=lines,
             )
         )
     return Config(path=path, output=top["output"], decks=decks)
+
+
+def _glob_problem(pattern: str) -> str | None:
+    """Why a ``sources`` glob cannot be used, if it cannot: it must name files inside the config's
+    folder, relative to it."""
+    glob = pattern[1:] if pattern.startswith("!") else pattern
+    if not glob.strip() or glob.strip() in (".", "./"):
+        return "names no files; write one such as `notes/**/*.md`"
+    if glob.startswith(("/", "\\")) or PureWindowsPath(glob).is_absolute() or Path(glob).is_absolute():
+        return "is absolute; globs are relative to the config file's folder"
+    if ".." in PurePosixPath(glob.replace("\\", "/")).parts:
+        return "leaves the config file's folder (`..`); the notes' root is that folder"
+    return None
 
 
 def _values(table: dict[str, Any], schema: dict[str, Option]) -> dict[str, Any]:
@@ -231,6 +322,16 @@ class _Locator:
             for i, line in enumerate(self.lines)
             if re.match(r"\s*\[\[\s*(?:tool\.ankigen\.)?deck\s*\]\]", line)
         ]
+
+    def value_line(self, value: str, key: str, deck_index: int) -> int:
+        """The line of the string ``value`` inside the n-th deck's ``key`` (a list may span lines)."""
+        start = self.line(key, deck_index) - 1
+        stop = self.deck_starts[deck_index + 1] if deck_index + 1 < len(self.deck_starts) else len(self.lines)
+        quoted = (json.dumps(value), f"'{value}'")
+        for number in range(start, stop):
+            if any(q in self.lines[number] for q in quoted):
+                return number + 1
+        return start + 1
 
     def line(self, key: str, deck_index: int | None) -> int:
         start, stop = 0, len(self.lines)

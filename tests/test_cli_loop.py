@@ -113,3 +113,94 @@ def test_sources_under_different_configs_are_a_usage_error(notes: Path, tmp_path
     result = run("check", "math/algebra.md", str(other / "o.md"))
     assert result.exit_code == 2
     assert "different configurations (../other/ankigen.toml, ankigen.toml)" in result.stderr
+
+
+# 4. No silent no-ops: every config glob, deck and partial build is accounted for.
+
+
+def test_a_glob_matching_nothing_and_a_claimed_deck_are_warned_at_their_line(notes: Path) -> None:
+    _write(
+        notes / "ankigen.toml",
+        CONFIG
+        + '\n[[deck]]\nname = "Typos"\nsources = [\n  "math/*.md",\n  "maths/*.md",\n]\n'
+        + '\n[[deck]]\nname = "Again"\nsources = ["math/algebra.md"]\n',
+    )
+    result = run("check")
+    assert result.exit_code == 0, result.output
+    assert (
+        "ankigen.toml:11: warning: glob 'maths/*.md' of deck 'Study::Typos' matches no file [unmatched-glob]"
+        in result.stdout
+    )
+    claimed = "is already in deck 'Study::Math' (ankigen.toml:3), which comes first; the deck is not built"
+    assert (
+        f"ankigen.toml:7: warning: every file of deck 'Study::Typos' {claimed} [deck-claimed]"
+        in result.stdout
+    )
+    assert (
+        f"ankigen.toml:14: warning: every file of deck 'Study::Again' {claimed} [deck-claimed]"
+        in result.stdout
+    )
+
+
+def test_an_exclamation_glob_leaves_files_out(notes: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _write(notes / "math" / "README.md", "# About these notes\n\n## Who wrote them?\n\nMe.\n")
+    _write(notes / "ankigen.toml", CONFIG.replace('"math/**/*.md"]', '"math/**/*.md", "!**/README.md"]'))
+    cards = json.loads(run("list", "--json").stdout)
+    assert sorted(card["source"] for card in cards) == ["math/algebra.md", "math/sub/q.md"]
+    monkeypatch.chdir(notes / "math")
+    walked = json.loads(run("list", "--json", ".").stdout)
+    assert sorted(card["source"] for card in walked) == ["math/algebra.md", "math/sub/q.md"]
+
+
+def test_building_one_file_of_a_config_deck_builds_the_whole_deck(notes: Path) -> None:
+    result = run("build", "math/algebra.md", "-o", "out")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "out/Study--Math.apkg: Study::Math — 2 cards (0 skipped, 0 warnings)\n"
+    assert (
+        "ankigen.toml:3: deck 'Study::Math' is built from all its files, not only those named "
+        "(a deck is always built whole)" in result.stderr
+    )
+
+
+def test_a_deck_without_cards_keeps_its_earlier_file(notes: Path) -> None:
+    assert run("build", "-o", "out").exit_code == 0
+    earlier = (notes / "out" / "Study--Math.apkg").read_bytes()
+    for note in (notes / "math").rglob("*.md"):
+        note.write_text("Just prose, no questions here.\n", "utf-8")
+    result = run("check")
+    assert (
+        "ankigen.toml:3: warning: deck 'Study::Math' has no cards, so it is not written "
+        "(an earlier Study--Math.apkg stays as it was) [empty-deck]" in result.stdout
+    )
+    built = run("build", "-o", "out")
+    assert built.exit_code == 0 and built.stdout == ""
+    assert (notes / "out" / "Study--Math.apkg").read_bytes() == earlier
+
+
+@pytest.mark.parametrize(
+    ("glob", "problem"),
+    [
+        ("/etc/*.md", "is absolute"),
+        ("", "names no files"),
+        (".", "names no files"),
+        ("../other/*.md", "leaves the config file's folder"),
+        ("!math/*.md", "needs at least one glob that is not an exclusion"),
+    ],
+)
+def test_unusable_globs_are_config_errors(notes: Path, glob: str, problem: str) -> None:
+    _write(notes / "ankigen.toml", CONFIG.replace('["math/**/*.md"]', json.dumps([glob])))
+    result = run("build")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("ankigen.toml:5: error: ")
+    assert problem in result.stderr and "Traceback" not in result.stderr
+
+
+# 5. Crashes and wrong messages.
+
+
+def test_a_config_tag_anki_cannot_store_is_a_config_error(notes: Path) -> None:
+    _write(notes / "ankigen.toml", CONFIG + 'tags = [\n  "fine::tag",\n  "has space",\n]\n')
+    result = run("build")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("ankigen.toml:8: error: tag 'has space' holds a space; a tag is one word")
+    assert "Traceback" not in result.stderr and not (notes / "output").exists()
