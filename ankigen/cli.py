@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import shlex
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,12 +18,15 @@ from ankigen.build import DEFAULT_SOURCES, Collected, CollectOptions, build, col
 from ankigen.cache import default_cache_dir
 from ankigen.config import FORMAT_CHOICES, Config, ConfigError, config_for, load_config
 from ankigen.model import Diagnostic
+from ankigen.package import source_date_epoch
 from ankigen.pipeline import default_workers
 from ankigen.report import OUTPUTS, Output, format_diagnostics, plural, summarize
 from ankigen.sources import display_path
 
 F = TypeVar("F", bound=Callable[..., Any])
 PROGRESS_MIN_BYTES = 200_000  # a few hundred cards
+WARNINGS_SHOWN = 20
+"""``build``, ``list`` and ``preview`` print at most this many warnings (every error)."""
 
 
 @dataclass
@@ -33,10 +37,21 @@ class Selection:
     note_format: str
     config: Config
     options: CollectOptions
+    config_given: Path | None = None
+    """``--config``, if given."""
 
     def collect(self) -> Collected:
         """Read, parse, lint and render the selected notes."""
         return collect(list(self.sources), self.config, self.note_format, None, self.options)
+
+    def check_command(self) -> str:
+        """The ``ankigen check`` command line that reports on the same notes."""
+        words = ["ankigen", "check", *(str(source) for source in self.sources)]
+        if self.config_given:
+            words += ["--config", str(self.config_given)]
+        if self.note_format != "auto":
+            words += ["--format", self.note_format]
+        return shlex.join(words)
 
 
 def source_options(func: F) -> F:
@@ -59,7 +74,7 @@ def source_options(func: F) -> F:
             cache_dir=None if no_cache else (cache_dir or default_cache_dir()),
             progress=None if quiet else _Progress(),
         )
-        return func(notes=Selection(sources, note_format, config, options), **kwargs)
+        return func(notes=Selection(sources, note_format, config, options, config_path), **kwargs)
 
     options = [
         click.argument("sources", nargs=-1, type=click.Path(exists=True, path_type=Path)),
@@ -188,11 +203,16 @@ def build_command(notes: Selection, output: Path | None, deck: str | None, quiet
       ankigen build
       ankigen build seeds/000_b0ed0fda48863393.txt --format qa --deck "Deep Learning::Q&A"
     """
+    try:
+        source_date_epoch()
+    except ValueError as exc:
+        raise UsageFailure(f"error: {exc}") from exc
     out_dir = output or notes.config.root / notes.config.output
     collected, results = build(
         list(notes.sources), notes.config, out_dir, notes.note_format, deck, notes.options
     )
-    _echo_errors(collected.all_diagnostics())
+    diagnostics = collected.all_diagnostics()
+    _echo_diagnostics(diagnostics, notes, quiet)
     if collected.widened and not quiet:
         shown = display_path(collected.config_file) if collected.config_file else "the config"
         for spec in collected.widened:
@@ -214,9 +234,8 @@ def build_command(notes: Selection, output: Path | None, deck: str | None, quiet
                 f"{display_path(result.path)}: {d.name} — {plural(d.count, 'card')} "
                 f"({d.skipped} skipped, {plural(d.warnings, 'warning')})"
             )
-    warnings = [x for x in collected.all_diagnostics() if x.severity == "warning"]
-    if warnings and not quiet:
-        click.echo(f"{summarize(warnings)}; run `ankigen check` to see them", err=True)
+    if diagnostics and not quiet:
+        click.echo(summarize(diagnostics), err=True)
     if failed or any(x.severity == "error" for x in collected.diagnostics):
         sys.exit(1)
 
@@ -233,7 +252,7 @@ def list_command(notes: Selection, as_json: bool) -> None:
       ankigen list seeds/ --json | jq '.[].front'
     """
     collected = notes.collect()
-    _echo_errors(collected.all_diagnostics())
+    _echo_diagnostics(collected.all_diagnostics(), notes)
     rows = [
         {
             "deck": deck.name,
@@ -307,7 +326,10 @@ def check_command(notes: Selection, output_format: Output, strict: bool) -> None
         cards = sum(len(deck.cards) for deck in collected.decks)
         counts = f"{plural(cards, 'card')} in {plural(len(collected.decks), 'deck')}"
         click.echo(f"{counts}; {summarize(diagnostics)}", err=True)
-    if any(x.severity == "error" or strict for x in diagnostics):
+    if any(x.severity == "error" for x in diagnostics):
+        sys.exit(1)
+    if strict and diagnostics:
+        click.echo(f"error: failing on {plural(len(diagnostics), 'warning')} (--strict)", err=True)
         sys.exit(1)
 
 
@@ -333,7 +355,7 @@ def preview_command(notes: Selection, output: Path, self_contained: bool) -> Non
     from ankigen.preview import write_preview
 
     collected = notes.collect()
-    _echo_errors(collected.all_diagnostics())
+    _echo_diagnostics(collected.all_diagnostics(), notes)
     try:
         page = write_preview(collected, output, self_contained=self_contained)
     except OSError as exc:
@@ -341,10 +363,19 @@ def preview_command(notes: Selection, output: Path, self_contained: bool) -> Non
     click.echo(f"{display_path(page)}: {plural(sum(len(d.cards) for d in collected.decks), 'card')}")
 
 
-def _echo_errors(diagnostics: list[Diagnostic]) -> None:
+def _echo_diagnostics(diagnostics: list[Diagnostic], notes: Selection, quiet: bool = False) -> None:
+    """Print the diagnostics on stderr: every error, and (unless ``quiet``) the first
+    :data:`WARNINGS_SHOWN` warnings with a count of the rest and how to see them."""
+    warnings = 0
     for diagnostic in diagnostics:
-        if diagnostic.severity == "error":
-            click.echo(diagnostic.format(), err=True)
+        if diagnostic.severity == "warning":
+            warnings += 1
+            if quiet or warnings > WARNINGS_SHOWN:
+                continue
+        click.echo(diagnostic.format(), err=True)
+    if warnings > WARNINGS_SHOWN and not quiet:
+        rest = plural(warnings - WARNINGS_SHOWN, "more warning")
+        click.echo(f"… and {rest}; `{notes.check_command()}` shows them all", err=True)
 
 
 def main(argv: list[str] | None = None) -> None:

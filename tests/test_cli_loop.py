@@ -204,3 +204,70 @@ def test_a_config_tag_anki_cannot_store_is_a_config_error(notes: Path) -> None:
     assert result.exit_code == 1
     assert result.stderr.startswith("ankigen.toml:8: error: tag 'has space' holds a space; a tag is one word")
     assert "Traceback" not in result.stderr and not (notes / "output").exists()
+
+
+@pytest.mark.parametrize("epoch", ["garbage", "2026-12-01", "1e9", "99999999999"])
+def test_a_bad_source_date_epoch_is_a_usage_error(
+    notes: Path, monkeypatch: pytest.MonkeyPatch, epoch: str
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+    result = run("build", "-o", "out")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "config: ankigen.toml\nerror: SOURCE_DATE_EPOCH must be whole seconds since 1970-01-01 UTC, at "
+        f"most 4354819199 (such as `git log -1 --format=%ct`), not {epoch!r}\n"
+    )
+    assert not (notes / "out").exists()
+
+
+def test_the_largest_source_date_epoch_still_builds(notes: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "4354819199")
+    result = run("build", "-o", "out")
+    assert result.exit_code == 0, result.output
+
+
+def test_summary_counts_errors_and_strict_says_why(notes: Path) -> None:
+    _write(notes / "math" / "bad.md", "## What is x?\n\n![x](../../../outside.png)\n\nx.\n")
+    _write(notes / "math" / "todo.md", "## What is $\\frac{a}{b}$?\n\nTODO\n\n## What is y?\n\ny.\n")
+    built = run("build", "-o", "out")
+    assert built.exit_code == 1
+    assert built.stderr.endswith("1 error, 1 warning\n")
+    (notes / "math" / "bad.md").unlink()
+    checked = run("check", "--strict")
+    assert checked.exit_code == 1
+    assert "the answer to 'What is $\\frac{a}{b}$?' is empty; skipped [empty-answer]" in checked.stdout
+    assert checked.stderr.endswith("1 warning\nerror: failing on 1 warning (--strict)\n")
+
+
+def test_config_errors_show_paths_relative_to_the_working_folder(
+    notes: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _write(notes / "ankigen.toml", CONFIG + "colour = 1\n")
+    monkeypatch.chdir(notes / "math")
+    result = run("check", ".")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("../ankigen.toml:6: error: unknown key `deck.colour`")
+
+
+# 6. build and list print their diagnostics on stderr.
+
+
+def test_build_and_list_print_warnings_capped_and_every_error(notes: Path) -> None:
+    many = "".join(f"## Question {i}?\n\nTODO\n\n" for i in range(25))
+    _write(notes / "math" / "todo.md", many + "## What is x?\n\n![x](../../../outside.png)\n\nx.\n")
+    for command in (["build", "-o", "out"], ["list"]):
+        result = run(*command, "math/todo.md")
+        lines = result.stderr.splitlines()
+        warnings = [line for line in lines if ": warning: " in line]
+        errors = [line for line in lines if ": error: " in line]
+        assert len(warnings) == 20 and len(errors) == 1, result.stderr
+        assert (
+            warnings[0]
+            == "math/todo.md:1: warning: the answer to 'Question 0?' is empty; skipped [empty-answer]"
+        )
+        assert "math/todo.md:103: error: image '../../../outside.png' is outside" in errors[0]
+        assert "… and 5 more warnings; `ankigen check math/todo.md` shows them all" in lines
+        assert result.exit_code == 1
+    quiet = run("build", "-q", "-o", "out", "math/todo.md")
+    assert [line for line in quiet.stderr.splitlines() if ": warning: " in line] == []
+    assert any(": error: " in line for line in quiet.stderr.splitlines())
