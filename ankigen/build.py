@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import sqlite3
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,7 @@ from ankigen import package, rules
 from ankigen.cache import OutcomeCache
 from ankigen.config import Config, DeckSpec, glob_warnings
 from ankigen.identity import DeckGuids, deck_name_for
+from ankigen.ignores import strip_markers
 from ankigen.model import Card, Diagnostic, RenderedCard
 from ankigen.notetype import NOTE_CSS
 from ankigen.pipeline import FileJob, process_all
@@ -96,6 +98,8 @@ class Collected:
     decks: list[Deck]
     diagnostics: list[Diagnostic]
     config_file: Path | None = None
+    ignored: Counter[str] = field(default_factory=Counter)
+    """Warnings silenced by the config's ignores or a marker in the notes, by rule id."""
     widened: list[DeckSpec] = field(default_factory=list)
     """Config decks built from all their files although only some were named (``build_sources``)."""
 
@@ -167,6 +171,7 @@ def collect(
     placed: list[tuple[SourceFile, DeckSpec | None, list[Diagnostic]]] = []
     files = source_files(sources, config)
     planned = _planned_decks(files, config, deck_name)
+    ignores = config.ignores()
 
     def deck_named(name: str) -> Deck:
         if name not in decks:
@@ -188,8 +193,11 @@ def collect(
                     stray.extend(diagnostics)
                 continue
             fmt = note_format if note_format != "auto" else (spec.format if spec else "auto")
-            placed.append((source, spec, diagnostics))
-            yield FileJob(text.path, text.text, source.root, fmt)
+            notes, silenced, marker_problems = strip_markers(text.text, text.path)
+            if silenced:
+                ignores.markers[source.path.resolve()] = silenced
+            placed.append((source, spec, diagnostics + marker_problems))
+            yield FileJob(text.path, notes, source.root, fmt)
 
     total = sum(_size(source.path) for source in files)
     progress = options.progress
@@ -220,7 +228,8 @@ def collect(
     for deck in decks.values():
         if not deck.count:
             deck.diagnostics.append(_empty_deck(deck, config))
-    return Collected(list(decks.values()), stray, config.path)
+        deck.diagnostics = ignores.keep(deck.diagnostics)
+    return Collected(list(decks.values()), ignores.keep(stray), config.path, ignores.counts)
 
 
 def _empty_deck(deck: Deck, config: Config) -> Diagnostic:

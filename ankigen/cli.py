@@ -20,7 +20,17 @@ from ankigen.config import FORMAT_CHOICES, Config, ConfigError, config_for, load
 from ankigen.model import Diagnostic
 from ankigen.package import source_date_epoch
 from ankigen.pipeline import default_workers
-from ankigen.report import OUTPUTS, Output, format_diagnostics, plural, summarize
+from ankigen.report import (
+    OUTPUTS,
+    Output,
+    format_diagnostics,
+    format_text,
+    github_summary,
+    plural,
+    summarize,
+    wants_color,
+)
+from ankigen.report import statistics as report_statistics
 from ankigen.sources import display_path
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -234,8 +244,8 @@ def build_command(notes: Selection, output: Path | None, deck: str | None, quiet
                 f"{display_path(result.path)}: {d.name} — {plural(d.count, 'card')} "
                 f"({d.skipped} skipped, {plural(d.warnings, 'warning')})"
             )
-    if diagnostics and not quiet:
-        click.echo(summarize(diagnostics), err=True)
+    if (diagnostics or collected.ignored) and not quiet:
+        click.echo(summarize(diagnostics, sum(collected.ignored.values())), err=True)
     if failed or any(x.severity == "error" for x in collected.diagnostics):
         sys.exit(1)
 
@@ -291,14 +301,20 @@ def _explain(ctx: click.Context, _param: click.Parameter, rule_id: str | None) -
 @cli.command("check")
 @source_options
 @click.option(
+    "--output-format",
     "--output",
     "output_format",
     type=click.Choice(OUTPUTS),
     default="text",
     show_default=True,
-    help="How to report diagnostics.",
+    help="How to report diagnostics (--output is the same option).",
 )
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
+@click.option(
+    "--statistics",
+    is_flag=True,
+    help="Print how often each rule fired (and was ignored) instead of each diagnostic.",
+)
 @click.option(
     "--explain",
     metavar="RULE",
@@ -308,24 +324,32 @@ def _explain(ctx: click.Context, _param: click.Parameter, rule_id: str | None) -
     callback=_explain,
     help="Print RULE's severity and what it means, and exit (RULE is the id shown in [brackets]).",
 )
-def check_command(notes: Selection, output_format: Output, strict: bool) -> None:
+def check_command(notes: Selection, output_format: Output, strict: bool, statistics: bool) -> None:
     """Report problems in the notes as `path:line: severity: message [rule]`.
 
     \b
     Examples:
       ankigen check
-      ankigen check notes/ --strict --output github
+      ankigen check notes/ --strict --output-format github
+      ankigen check --statistics
       ankigen check --explain tex-unbalanced
     """
     collected = notes.collect()
     diagnostics = collected.all_diagnostics()
-    report = format_diagnostics(diagnostics, output_format)
+    if statistics:
+        report = report_statistics(diagnostics, collected.ignored, output_format)
+    else:
+        report = format_diagnostics(diagnostics, output_format, color=wants_color(sys.stdout))
     if report:
         click.echo(report)
+    cards = sum(len(deck.cards) for deck in collected.decks)
+    summary = f"{plural(cards, 'card')} in {plural(len(collected.decks), 'deck')}; " + summarize(
+        diagnostics, sum(collected.ignored.values())
+    )
     if output_format == "text":
-        cards = sum(len(deck.cards) for deck in collected.decks)
-        counts = f"{plural(cards, 'card')} in {plural(len(collected.decks), 'deck')}"
-        click.echo(f"{counts}; {summarize(diagnostics)}", err=True)
+        click.echo(summary, err=True)
+    elif output_format == "github":
+        click.echo(github_summary(summary, diagnostics))
     if any(x.severity == "error" for x in diagnostics):
         sys.exit(1)
     if strict and diagnostics:
@@ -367,12 +391,13 @@ def _echo_diagnostics(diagnostics: list[Diagnostic], notes: Selection, quiet: bo
     """Print the diagnostics on stderr: every error, and (unless ``quiet``) the first
     :data:`WARNINGS_SHOWN` warnings with a count of the rest and how to see them."""
     warnings = 0
+    color = wants_color(sys.stderr)
     for diagnostic in diagnostics:
         if diagnostic.severity == "warning":
             warnings += 1
             if quiet or warnings > WARNINGS_SHOWN:
                 continue
-        click.echo(diagnostic.format(), err=True)
+        click.echo(format_text(diagnostic, color), err=True)
     if warnings > WARNINGS_SHOWN and not quiet:
         rest = plural(warnings - WARNINGS_SHOWN, "more warning")
         click.echo(f"… and {rest}; `{notes.check_command()}` shows them all", err=True)

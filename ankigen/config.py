@@ -17,6 +17,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 from ankigen import rules
 from ankigen.identity import full_deck_name
+from ankigen.ignores import Ignores, rule_id_problem
 from ankigen.model import Diagnostic
 from ankigen.parsers import FORMATS
 from ankigen.sources import display_path
@@ -48,6 +49,14 @@ class Option:
 OPTIONS: tuple[Option, ...] = (
     Option("output", str, "output", "folder the `.apkg` files go to, relative to the config file"),
     Option("parent", str, "", "parent deck of every deck below (`Parent::Name`)"),
+    Option("ignore", list, (), "ids of warning rules never reported (see `check --explain`)", items=str),
+    Option(
+        "per-file-ignores",
+        dict,
+        {},
+        "globs (relative to the config file) → ids of warning rules not reported in those files",
+        items=list,
+    ),
     Option("deck", list, (), "the decks, one `[[deck]]` table each", items=dict),
     Option("deck.name", str, REQUIRED, "deck name (under `parent`)"),
     Option(
@@ -92,6 +101,8 @@ class Config:
     path: Path | None = None
     output: str = _TOP["output"].default
     decks: list[DeckSpec] = field(default_factory=list)
+    ignore: tuple[str, ...] = ()
+    per_file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _claims: dict[Path, tuple[Path, DeckSpec]] | None = field(default=None, repr=False, compare=False)
     _left_out: set[Path] = field(default_factory=set, repr=False, compare=False)
 
@@ -127,6 +138,14 @@ class Config:
     def files_of(self, deck: DeckSpec) -> list[Path]:
         """The files ``deck`` is made of (those no earlier deck claimed)."""
         return [path for path, owner in self.claims().values() if owner is deck]
+
+    def ignores(self) -> Ignores:
+        """The rules ``ignore`` and ``per-file-ignores`` silence (markers are added per file)."""
+        per_file: dict[Path, frozenset[str]] = {}
+        for pattern, ids in self.per_file_ignores.items():
+            for path in self.root.glob(pattern):
+                per_file[path.resolve()] = per_file.get(path.resolve(), frozenset()) | frozenset(ids)
+        return Ignores(frozenset(self.ignore), per_file)
 
     def excluded(self, source: Path) -> bool:
         """Whether a ``!`` glob leaves ``source`` out and no deck takes it: such a file found by
@@ -261,7 +280,24 @@ def _validate(data: dict[str, Any], text: str, shown: str, path: Path) -> Config
                 pattern_lines=lines,
             )
         )
-    return Config(path=path, output=top["output"], decks=decks)
+    for rule_id in top["ignore"]:
+        problem = rule_id_problem(rule_id)
+        if problem:
+            raise fail(f"`ignore`: {problem}", "ignore")
+    per_file: dict[str, tuple[str, ...]] = {}
+    for pattern, ids in top["per-file-ignores"].items():
+        line = locate.line(pattern, None)
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            raise ConfigError(
+                rules.CONFIG.at(shown, line, f"`per-file-ignores` of {pattern!r} must be a list of strings")
+            )
+        problem = _glob_problem(pattern) or next(filter(None, map(rule_id_problem, ids)), None)
+        if problem:
+            raise ConfigError(rules.CONFIG.at(shown, line, f"`per-file-ignores` {pattern!r}: {problem}"))
+        per_file[pattern] = tuple(ids)
+    return Config(
+        path=path, output=top["output"], decks=decks, ignore=tuple(top["ignore"]), per_file_ignores=per_file
+    )
 
 
 def _glob_problem(pattern: str) -> str | None:
@@ -292,7 +328,8 @@ def _check_table(
         if option is None:
             raise fail(f"unknown key `{prefix}{key}` (expected one of: {', '.join(schema)})", key, index)
         if not isinstance(value, option.kind):
-            kind = "a string" if option.kind is str else "a list"
+            kinds: dict[type, str] = {str: "a string", list: "a list", dict: "a table"}
+            kind = kinds[option.kind]
             raise fail(f"`{prefix}{key}` must be {kind}, not {type(value).__name__}", key, index)
     for key, option in schema.items():
         if option.default is REQUIRED and key not in table:
@@ -344,7 +381,10 @@ class _Locator:
         elif deck_index is None and self.deck_starts:
             stop = self.deck_starts[0]
         pattern = re.compile(rf"\s*[\"']?{re.escape(key)}[\"']?\s*=")
-        for number in range(start, stop):
+        # A top-level table such as [per-file-ignores] may also come after the decks.
+        rest = range(stop, len(self.lines)) if deck_index is None else range(0)
+        numbers: list[int] = [*range(start, stop), *rest]
+        for number in numbers:
             if pattern.match(self.lines[number]):
                 return number + 1
         return start + 1

@@ -62,6 +62,12 @@ EMPTY_DECK = Rule(
     "warning",
     "the deck has no cards, so it is not written; an earlier `.apkg` of it stays as it was",
 )
+BAD_IGNORE = Rule(
+    "bad-ignore",
+    "warning",
+    "an `<!-- ankigen: ignore … -->` marker names an unknown rule, or an error's rule (errors cannot be "
+    "ignored)",
+)
 # Parsing the note formats.
 NO_CARDS = Rule(
     "no-cards", "warning", "the file has text but none of it reads as cards in its format (see `--format`)"
@@ -131,6 +137,7 @@ RULES: tuple[Rule, ...] = (
     UNMATCHED_GLOB,
     DECK_CLAIMED,
     EMPTY_DECK,
+    BAD_IGNORE,
     NO_CARDS,
     ORPHAN_TEXT,
     EMPTY_ANSWER,

@@ -271,3 +271,116 @@ def test_build_and_list_print_warnings_capped_and_every_error(notes: Path) -> No
     quiet = run("build", "-q", "-o", "out", "math/todo.md")
     assert [line for line in quiet.stderr.splitlines() if ": warning: " in line] == []
     assert any(": error: " in line for line in quiet.stderr.splitlines())
+
+
+# 8. Silencing rules, --statistics, --output-format and colour.
+
+TODO_NOTES = "## What is a ring?\n\nTODO\n\n## What is a field?\n\nTODO\n\n## What is a monoid?\n\nA set.\n"
+
+
+def test_config_ignore_and_per_file_ignores_silence_warnings_and_are_counted(notes: Path) -> None:
+    _write(notes / "math" / "todo.md", TODO_NOTES)
+    _write(notes / "math" / "stray.md", "## What is **bold?\n\nText.\n\n## Other?\n\nMore.\n")
+    plain = run("check")
+    assert {line.rsplit(" ", 1)[1] for line in plain.stdout.splitlines()} == {
+        "[empty-answer]",
+        "[stray-emphasis]",
+    }
+    _write(
+        notes / "ankigen.toml",
+        'ignore = ["stray-emphasis"]\n'
+        + CONFIG
+        + '\n[per-file-ignores]\n"math/todo.md" = ["empty-answer"]\n',
+    )
+    quiet = run("check")
+    assert quiet.exit_code == 0 and quiet.stdout == ""
+    assert quiet.stderr.endswith("; 0 errors, 0 warnings (3 ignored)\n")
+    stats = run("check", "--statistics")
+    assert stats.stdout.splitlines() == [
+        "     0  empty-answer           warning  (2 ignored)",
+        "     0  stray-emphasis         warning  (1 ignored)",
+    ]
+    as_json = json.loads(run("check", "--statistics", "--output-format", "json").stdout)
+    assert as_json[0] == {"rule": "empty-answer", "severity": "warning", "count": 0, "ignored": 2}
+
+
+def test_an_inline_marker_silences_its_line_and_never_reaches_the_card(notes: Path) -> None:
+    marked = TODO_NOTES.replace(
+        "## What is a ring?", "## What is a ring? <!-- ankigen: ignore empty-answer -->"
+    )
+    _write(notes / "math" / "todo.md", marked)
+    result = run("check", "math/todo.md")
+    assert (
+        result.stdout
+        == "math/todo.md:5: warning: the answer to 'What is a field?' is empty; skipped [empty-answer]\n"
+    )
+    assert result.stderr.endswith("(1 ignored)\n")
+    qa = _write(
+        notes / "math" / "plain.txt",
+        "Q: Why? <!-- ankigen: ignore empty-answer, no-such-rule -->\nA: Because.\n",
+    )
+    cards = json.loads(run("list", "--json", str(qa.relative_to(notes))).stdout)
+    assert [card["front"] for card in cards] == ["Why?"]
+    flagged = run("check", "math/plain.txt")
+    assert flagged.stdout == (
+        "math/plain.txt:1: warning: ignore marker: 'no-such-rule' is not a rule id (see `ankigen check "
+        "--explain`) [bad-ignore]\n"
+    )
+
+
+def test_errors_cannot_be_ignored(notes: Path) -> None:
+    _write(notes / "ankigen.toml", 'ignore = ["media-outside-tree"]\n' + CONFIG)
+    result = run("check")
+    assert result.exit_code == 1
+    assert (
+        "ankigen.toml:1: error: `ignore`: 'media-outside-tree' reports errors, which cannot be ignored"
+        in (result.stderr)
+    )
+
+
+def test_output_format_is_the_name_and_output_its_alias(notes: Path) -> None:
+    _write(notes / "math" / "todo.md", TODO_NOTES)
+    by_name = run("check", "--output-format", "json")
+    assert by_name.stdout == run("check", "--output", "json").stdout
+    assert [d["rule"] for d in json.loads(by_name.stdout)] == ["empty-answer", "empty-answer"]
+
+
+def _on_a_terminal(notes: Path, **env: str) -> str:
+    """``ankigen check`` with stdout on a pseudo-terminal; what it wrote there."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    leader, follower = pty.openpty()
+    environment = {k: v for k, v in os.environ.items() if k != "NO_COLOR"} | env
+    subprocess.run(
+        [sys.executable, "-m", "ankigen", "check"],
+        cwd=notes,
+        stdout=follower,
+        stderr=subprocess.DEVNULL,
+        env=environment,
+        timeout=120,
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    return b"".join(chunks).decode()
+
+
+def test_colour_on_a_terminal_unless_no_color(notes: Path) -> None:
+    _write(notes / "math" / "todo.md", TODO_NOTES)
+    coloured = _on_a_terminal(notes)
+    assert "\x1b[33m\x1b[1mwarning\x1b[0m" in coloured and "\x1b[2m[empty-answer]\x1b[0m" in coloured
+    plain = _on_a_terminal(notes, NO_COLOR="1")
+    assert "\x1b[" not in plain and "math/todo.md:1: warning: the answer to" in plain
+    piped = run("check")
+    assert "\x1b[" not in piped.stdout
