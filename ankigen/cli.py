@@ -16,7 +16,15 @@ import click
 from ankigen import __version__, rules
 from ankigen.build import DEFAULT_SOURCES, Collected, CollectOptions, build, collect
 from ankigen.cache import default_cache_dir
-from ankigen.config import FORMAT_CHOICES, Config, ConfigError, config_for, load_config
+from ankigen.config import (
+    CONFIG_NAMES,
+    FORMAT_CHOICES,
+    Config,
+    ConfigError,
+    config_for,
+    is_config,
+    load_config,
+)
 from ankigen.model import Diagnostic
 from ankigen.package import source_date_epoch
 from ankigen.pipeline import default_workers
@@ -78,6 +86,7 @@ def source_options(func: F) -> F:
         **kwargs: Any,
     ) -> Any:
         quiet = kwargs.get("quiet", False)
+        sources, config_path = _configs_among(sources, config_path)
         config = _load(config_path, sources, quiet)
         options = CollectOptions(
             jobs=jobs or default_workers(),
@@ -156,6 +165,28 @@ class UsageFailure(Failure):
     exit_code = 2
 
 
+def _configs_among(
+    sources: tuple[Path, ...], config_path: Path | None
+) -> tuple[tuple[Path, ...], Path | None]:
+    """Take config files out of the sources (the pre-commit hook passes a changed ``ankigen.toml``):
+    one is used as the config, and with no notes named, the notes it gives are read. A
+    ``pyproject.toml`` without ``[tool.ankigen]`` is neither notes nor config, and is dropped."""
+    named = [source for source in sources if source.name in CONFIG_NAMES and source.is_file()]
+    if not named:
+        return sources, config_path
+    notes = tuple(source for source in sources if source not in named)
+    configs = sorted({path.resolve() for path in named if is_config(path)})
+    if not configs and not notes:
+        click.echo(
+            f"nothing to check: {', '.join(map(display_path, named))} holds no ankigen config", err=True
+        )
+        sys.exit(0)
+    if len(configs) > 1 or (config_path and configs and config_path.resolve() != configs[0]):
+        shown = ", ".join(display_path(path) for path in {*configs, *([config_path] if config_path else [])})
+        raise UsageFailure(f"error: more than one config given ({shown}); give one")
+    return notes, config_path or (configs[0] if configs else None)
+
+
 def _load(config_path: Path | None, sources: tuple[Path, ...], quiet: bool) -> Config:
     """The configuration: ``--config``, else the one found from the sources (or the current
     folder) upward; says on stderr which one is used."""
@@ -167,9 +198,14 @@ def _load(config_path: Path | None, sources: tuple[Path, ...], quiet: bool) -> C
         config = load_config(path)
     except ConfigError as exc:
         raise Failure(str(exc)) from exc
-    if not sources and path is None and not (config.root / DEFAULT_SOURCES).is_dir():
+    if not sources and not config.decks and not (config.root / DEFAULT_SOURCES).is_dir():
+        found = (
+            f"{display_path(path)} defines no [[deck]]"
+            if path
+            else ("no ankigen.toml found here or in any parent folder")
+        )
         raise UsageFailure(
-            "error: no notes given and no ankigen.toml found here or in any parent folder; "
+            f"error: no notes given and {found}; "
             "name the notes (ankigen build NOTES/) or write an ankigen.toml (see README.md)"
         )
     if not quiet:

@@ -189,12 +189,9 @@ def find_config(start: Path) -> Path | None:
     """The configuration that applies to notes in ``start``: in ``start`` or the nearest folder
     above it, ``ankigen.toml``, else a ``pyproject.toml`` with ``[tool.ankigen]``; else None."""
     for folder in (start.resolve(), *start.resolve().parents):
-        candidate = folder / "ankigen.toml"
-        if candidate.is_file():
-            return candidate
-        pyproject = folder / "pyproject.toml"
-        if pyproject.is_file() and _has_tool_table(pyproject):
-            return pyproject
+        for candidate in (folder / name for name in CONFIG_NAMES):
+            if is_config(candidate):
+                return candidate
     return None
 
 
@@ -210,6 +207,18 @@ def config_for(sources: Sequence[Path]) -> Path | None:
             "run ankigen once per notes folder, or choose one with --config"
         )
     return found.pop()
+
+
+CONFIG_NAMES = ("ankigen.toml", "pyproject.toml")
+"""The file names a configuration can have."""
+
+
+def is_config(path: Path) -> bool:
+    """Whether ``path`` is a configuration: an ``ankigen.toml``, or a ``pyproject.toml`` with
+    ``[tool.ankigen]``."""
+    if path.name == "ankigen.toml":
+        return path.is_file()
+    return path.name == "pyproject.toml" and path.is_file() and _has_tool_table(path)
 
 
 def _has_tool_table(pyproject: Path) -> bool:

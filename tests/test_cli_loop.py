@@ -384,3 +384,78 @@ def test_colour_on_a_terminal_unless_no_color(notes: Path) -> None:
     assert "\x1b[" not in plain and "math/todo.md:1: warning: the answer to" in plain
     piped = run("check")
     assert "\x1b[" not in piped.stdout
+
+
+# 7. The pre-commit hook, run by pre-commit itself.
+
+
+def _hook_repository(folder: Path) -> dict[str, str]:
+    """A notes repository whose pre-commit config runs this checkout's hook definition (as a local
+    hook, with this interpreter's ankigen); returns the environment to run git and pre-commit in."""
+    import os
+    import subprocess
+    import sys
+
+    import yaml
+    from conftest import REPO
+
+    (hook,) = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text("utf-8"))
+    hook |= {"language": "system", "entry": f"{sys.executable} -m ankigen check"}
+    config = {"repos": [{"repo": "local", "hooks": [hook]}]}
+    _write(folder / ".pre-commit-config.yaml", yaml.safe_dump(config))
+    env = os.environ | {
+        "PRE_COMMIT_HOME": str(folder.parent / "pre-commit-home"),
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=folder, check=True, env=env)
+    subprocess.run(
+        [sys.executable, "-m", "pre_commit", "install"], cwd=folder, check=True, env=env, capture_output=True
+    )
+    return env
+
+
+def test_the_pre_commit_hook_shows_warnings_skips_documents_and_checks_config_changes(notes: Path) -> None:
+    import subprocess
+
+    _write(notes / "math" / "todo.md", TODO_NOTES)
+    _write(notes / "README.md", "# My notes\n\n## What is this?\n\nTODO\n")
+    _write(notes / "CHANGELOG.md", "## 1.0?\n\n\n")
+    _write(notes / "requirements.txt", "ankigen\n")
+    env = _hook_repository(notes)
+
+    def commit(*args: str) -> subprocess.CompletedProcess[str]:
+        subprocess.run(["git", "add", "-A"], cwd=notes, check=True, env=env)
+        # git passes the hook's output on to stderr; merge the two as a terminal would show them
+        return subprocess.run(
+            ["git", "commit", "-q", "-m", "notes", *args],
+            cwd=notes,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
+    first = commit()
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert (
+        "math/todo.md:1: warning: the answer to 'What is a ring?' is empty; skipped [empty-answer]"
+        in first.stdout
+    )
+    assert "media-outside-tree" not in first.stdout  # math/sub/q.md shows ../../img/e.png
+    assert "README.md" not in first.stdout and "CHANGELOG.md" not in first.stdout
+    assert "requirements.txt" not in first.stdout
+
+    _write(notes / "ankigen.toml", CONFIG + "colour = 1\n")
+    broken = commit()
+    assert broken.returncode == 1
+    assert "ankigen.toml:6: error: unknown key `deck.colour`" in broken.stdout
+
+    _write(notes / "ankigen.toml", CONFIG.replace("math/**/*.md", "maths/**/*.md"))
+    typo = commit()
+    assert typo.returncode == 0  # a warning: shown, not blocking
+    assert (
+        "ankigen.toml:5: warning: glob 'maths/**/*.md' of deck 'Study::Math' matches no file" in typo.stdout
+    )

@@ -101,8 +101,18 @@ def test_pre_commit_hook_runs_ankigen_check_on_notes() -> None:
     assert hook["entry"] == "ankigen check"
     assert hook["language"] == "python"
     assert hook["pass_filenames"] is True
-    files = re.compile(hook["files"])
-    for name in ("notes/a.md", "b.markdown", "seeds/000.txt"):
-        assert files.search(name), name
-    for name in ("setup.py", "notes.md.bak", "image.png"):
+    assert hook["verbose"] is True  # a passing hook's warnings are shown
+    files, exclude = re.compile(hook["files"]), re.compile(hook["exclude"])
+    for name in (
+        "notes/a.md",
+        "b.markdown",
+        "seeds/000.txt",
+        "ankigen.toml",
+        "sub/pyproject.toml",
+        "README-notes.md",
+    ):
+        assert files.search(name) and not exclude.search(name), name
+    for name in ("setup.py", "notes.md.bak", "image.png", "my-ankigen.toml"):
         assert not files.search(name), name
+    for name in ("README.md", "docs/CHANGELOG.md", "LICENSE.txt", "requirements-dev.txt", "CONTRIBUTING.md"):
+        assert exclude.search(name), name
