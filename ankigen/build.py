@@ -129,6 +129,17 @@ def source_files(sources: Sequence[Path], config: Config) -> list[SourceFile]:
     return files
 
 
+def _in_config_order(files: list[SourceFile], config: Config) -> list[SourceFile]:
+    """``files`` with the config's files among them in the config's order (each in the place of
+    one), so a config deck's cards — and its repeated questions' GUIDs — come out the same
+    whichever of its files were named, and in whatever order."""
+    order = {path: index for index, path in enumerate(config.claims())}
+    claimed = iter(
+        sorted((f for f in files if f.path.resolve() in order), key=lambda f: order[f.path.resolve()])
+    )
+    return [next(claimed) if f.path.resolve() in order else f for f in files]
+
+
 def notes_root(given: Path, config: Config) -> Path:
     """The notes' root of a source the user named: the config's folder when it holds the source,
     else the folder named (for a file, its folder). Media must stay inside it, and the ``Source``
@@ -170,6 +181,8 @@ def collect(
     stray: list[Diagnostic] = glob_warnings(config) if not sources else []
     placed: list[tuple[SourceFile, DeckSpec | None, list[Diagnostic]]] = []
     files = source_files(sources, config)
+    if deck_name is None:
+        files = _in_config_order(files, config)
     planned = _planned_decks(files, config, deck_name)
     ignores = config.ignores()
 

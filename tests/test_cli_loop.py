@@ -459,3 +459,16 @@ def test_the_pre_commit_hook_shows_warnings_skips_documents_and_checks_config_ch
     assert (
         "ankigen.toml:5: warning: glob 'maths/**/*.md' of deck 'Study::Math' matches no file" in typo.stdout
     )
+
+
+def test_a_deck_built_from_one_named_file_is_byte_identical_to_the_whole_build(
+    notes: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Even the GUIDs of a question asked in two files follow the config's order of files."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")
+    _write(notes / "math" / "sub" / "q.md", "## What is a group?\n\nAgain.\n\n## What is e?\n\nEuler.\n")
+    assert run("build", "-o", "whole").exit_code == 0
+    named = run("build", "-o", "named", "math/sub/q.md")
+    assert named.exit_code == 0, named.output
+    whole = (notes / "whole" / "Study--Math.apkg").read_bytes()
+    assert (notes / "named" / "Study--Math.apkg").read_bytes() == whole
