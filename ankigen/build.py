@@ -250,7 +250,7 @@ def _empty_deck(deck: Deck, config: Config) -> Diagnostic:
     spec = next((spec for spec in config.decks if spec.name == deck.name), None)
     message = (
         f"deck {deck.name!r} has no cards, so it is not written "
-        f"(an earlier {package.slug(deck.name)}.apkg stays as it was)"
+        f"(an earlier {package.slug(deck.name)}.apkg, if any, stays as it was)"
     )
     if spec is not None and config.path is not None:
         return rules.EMPTY_DECK.at(display_path(config.path), spec.line, message)

@@ -170,7 +170,7 @@ def test_a_deck_without_cards_keeps_its_earlier_file(notes: Path) -> None:
     result = run("check")
     assert (
         "ankigen.toml:3: warning: deck 'Study::Math' has no cards, so it is not written "
-        "(an earlier Study--Math.apkg stays as it was) [empty-deck]" in result.stdout
+        "(an earlier Study--Math.apkg, if any, stays as it was) [empty-deck]" in result.stdout
     )
     built = run("build", "-o", "out")
     assert built.exit_code == 0 and built.stdout == ""
