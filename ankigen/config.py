@@ -163,7 +163,7 @@ def glob_warnings(config: Config) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     for deck in config.decks:
         for pattern, line in zip(deck.sources, deck.pattern_lines, strict=True):
-            if not pattern.startswith("!") and not any(config.root.glob(pattern)):
+            if not pattern.startswith("!") and not any(p.is_file() for p in config.root.glob(pattern)):
                 message = f"glob {pattern!r} of deck {deck.name!r} matches no file"
                 found.append(rules.UNMATCHED_GLOB.at(shown, line, message))
         matched = config.matches(deck)

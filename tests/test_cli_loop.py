@@ -122,8 +122,9 @@ def test_a_glob_matching_nothing_and_a_claimed_deck_are_warned_at_their_line(not
     _write(
         notes / "ankigen.toml",
         CONFIG
-        + '\n[[deck]]\nname = "Typos"\nsources = [\n  "math/*.md",\n  "maths/*.md",\n]\n'
-        + '\n[[deck]]\nname = "Again"\nsources = ["math/algebra.md"]\n',
+        + '\n[[deck]]\nname = "Typos"\nsources = [\n  "math/*.md",\n  "maths/*.md",\n  "math/*",\n]\n'
+        + '\n[[deck]]\nname = "Again"\nsources = ["math/algebra.md"]\n'
+        + '\n[[deck]]\nname = "Folders"\nsources = ["math/*/"]\n',  # matches a folder, no file
     )
     result = run("check")
     assert result.exit_code == 0, result.output
@@ -137,8 +138,11 @@ def test_a_glob_matching_nothing_and_a_claimed_deck_are_warned_at_their_line(not
         in result.stdout
     )
     assert (
-        f"ankigen.toml:14: warning: every file of deck 'Study::Again' {claimed} [deck-claimed]"
+        f"ankigen.toml:15: warning: every file of deck 'Study::Again' {claimed} [deck-claimed]"
         in result.stdout
+    )
+    assert (
+        "ankigen.toml:21: warning: glob 'math/*/' of deck 'Study::Folders' matches no file" in result.stdout
     )
 
 
