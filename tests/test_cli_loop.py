@@ -476,3 +476,18 @@ def test_a_deck_built_from_one_named_file_is_byte_identical_to_the_whole_build(
     assert named.exit_code == 0, named.output
     whole = (notes / "whole" / "Study--Math.apkg").read_bytes()
     assert (notes / "named" / "Study--Math.apkg").read_bytes() == whole
+
+
+def test_a_config_file_named_as_a_source_is_the_config(notes: Path, tmp_path: Path) -> None:
+    """What the hook passes: ankigen.toml alone checks its notes; a foreign pyproject.toml is skipped."""
+    alone = run("check", "ankigen.toml")
+    assert alone.exit_code == 0 and alone.stderr.endswith("2 cards in 1 deck; 0 errors, 0 warnings\n")
+    with_note = run("list", "--json", "ankigen.toml", "math/algebra.md")
+    assert [card["source"] for card in json.loads(with_note.stdout)] == ["math/algebra.md"]
+    _write(notes / "pyproject.toml", '[project]\nname = "notes"\n')
+    foreign = run("check", "pyproject.toml")
+    assert foreign.exit_code == 0
+    assert foreign.stderr == "nothing to check: pyproject.toml holds no ankigen config\n"
+    other = _write(tmp_path / "other" / "ankigen.toml", CONFIG)
+    two = run("check", "ankigen.toml", "--config", str(other))
+    assert two.exit_code == 2 and "more than one config given" in two.stderr
