@@ -227,7 +227,8 @@ def _usage(param: click.Parameter, ctx: click.Context) -> str:
     """How the synopsis shows one argument or option: ``[SOURCES]...``, ``[-o DIR]``, ``[--strict]``."""
     if not isinstance(param, click.Option):
         return param.make_metavar(ctx)
-    name = min(param.opts, key=len)  # the short form when there is one
+    # The short form when there is one, else the first name (check's --output-format, not its alias)
+    name = next((opt for opt in param.opts if not opt.startswith("--")), param.opts[0])
     if param.is_flag:
         return f"[{name}]"
     return f"[{name} {param.make_metavar(ctx).strip('[]')}]"  # a choice's metavar is [a|b|c]
