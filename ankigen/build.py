@@ -5,21 +5,24 @@ from __future__ import annotations
 import dataclasses
 import re
 import sqlite3
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ankigen import package, rules
 from ankigen.cache import OutcomeCache
-from ankigen.config import Config, DeckSpec
+from ankigen.config import Config, DeckSpec, glob_warnings
 from ankigen.identity import DeckGuids, deck_name_for
+from ankigen.ignores import strip_markers
 from ankigen.model import Card, Diagnostic, RenderedCard
 from ankigen.notetype import NOTE_CSS, RELEASE_EPOCH
 from ankigen.pipeline import FileJob, process_all
 from ankigen.sources import display_path, find_sources, read_source
 from ankigen.state import DeckPlan, NoteRecord, Tracker
 
-DEFAULT_SOURCES = (Path("seeds"),)
+DEFAULT_SOURCES = Path("seeds")
+"""The notes read when no sources are given and the config names none (relative to the root)."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,9 @@ class BuiltCard:
     card: Card
     guid: str
     html: RenderedCard
+    source: str
+    """The ``Source`` path stored in the deck: relative to the notes' root (``card.source`` is
+    relative to the working directory, as diagnostics are)."""
 
 
 @dataclass
@@ -82,7 +88,8 @@ class Deck:
 
 @dataclass
 class DeckResult:
-    """What ``build`` did with one deck: the file written (``None`` if not written)."""
+    """What ``build`` did with one deck: the file written, else ``None`` and the ``failure``
+    (empty when the deck has no cards, which is only a warning)."""
 
     deck: Deck
     path: Path | None
@@ -98,6 +105,10 @@ class Collected:
     config_file: Path | None = None
     plans: dict[str, DeckPlan] = field(default_factory=dict)
     """Every deck's plan, also those the lock knows but this build found nothing to write for."""
+    ignored: Counter[str] = field(default_factory=Counter)
+    """Warnings silenced by the config's ignores or a marker in the notes, by rule id."""
+    widened: list[DeckSpec] = field(default_factory=list)
+    """Config decks built from all their files although only some were named (``build_sources``)."""
 
     def all_diagnostics(self) -> list[Diagnostic]:
         """Every diagnostic, sorted by file and line."""
@@ -108,20 +119,47 @@ class Collected:
 
 
 def source_files(sources: Sequence[Path], config: Config) -> list[SourceFile]:
-    """The files to read: ``sources`` (files or folders), else the config's globs, else ``seeds/``."""
+    """The files to read: ``sources`` (files or folders), else the config's globs, else ``seeds/``.
+
+    A file a config deck leaves out with a ``!`` glob is skipped when found by walking a folder.
+    """
     if not sources and config.decks:
-        found: dict[Path, SourceFile] = {}
-        for spec in config.decks:
-            for pattern in spec.sources:
-                for path in sorted(config.root.glob(pattern)):
-                    if path.is_file():
-                        found.setdefault(path.resolve(), SourceFile(path, config.root, explicit=True))
-        return list(found.values())
+        return [SourceFile(path, config.root, explicit=True) for path, _ in config.claims().values()]
     files: list[SourceFile] = []
-    for given in sources or DEFAULT_SOURCES:
-        root = given if given.is_dir() else given.parent
-        files.extend(SourceFile(path, root, explicit=not given.is_dir()) for path in find_sources([given]))
+    for given in sources or [config.root / DEFAULT_SOURCES]:
+        root = notes_root(given, config) if sources else config.root
+        if given.is_dir():
+            found = [path for path in find_sources([given]) if not config.excluded(path)]
+        else:
+            found = [given]
+        files.extend(SourceFile(path, root, explicit=not given.is_dir()) for path in found)
     return files
+
+
+def _in_config_order(files: list[SourceFile], config: Config) -> list[SourceFile]:
+    """``files`` with the config's files among them in the config's order (each in the place of
+    one), so a config deck's cards — and its repeated questions' GUIDs — come out the same
+    whichever of its files were named, and in whatever order."""
+    order = {path: index for index, path in enumerate(config.claims())}
+    claimed = iter(
+        sorted((f for f in files if f.path.resolve() in order), key=lambda f: order[f.path.resolve()])
+    )
+    return [next(claimed) if f.path.resolve() in order else f for f in files]
+
+
+def notes_root(given: Path, config: Config) -> Path:
+    """The notes' root of a source the user named: the config's folder when it holds the source,
+    else the folder named (for a file, its folder). Media must stay inside it, and the ``Source``
+    path stored in decks is relative to it."""
+    folder = given if given.is_dir() else given.parent
+    if config.path is not None and folder.resolve().is_relative_to(config.root.resolve()):
+        return config.root
+    return folder
+
+
+def stored_source(path: Path, root: Path) -> str:
+    """The ``Source`` path of a note file as stored in decks: POSIX, relative to the notes' root."""
+    return path.resolve().relative_to(root.resolve()).as_posix()
 
 
 @dataclass(frozen=True)
@@ -150,10 +188,13 @@ def collect(
     rule's GUID; ``Deck.plan`` has the final one) and not kept.
     """
     decks: dict[str, Deck] = {}
-    stray: list[Diagnostic] = []
-    placed: list[tuple[Path, DeckSpec | None, list[Diagnostic]]] = []
+    stray: list[Diagnostic] = glob_warnings(config) if not sources else []
+    placed: list[tuple[SourceFile, DeckSpec | None, list[Diagnostic]]] = []
     files = source_files(sources, config)
+    if deck_name is None:
+        files = _in_config_order(files, config)
     planned = _planned_decks(files, config, deck_name)
+    ignores = config.ignores()
 
     def deck_named(name: str) -> Deck:
         if name not in decks:
@@ -175,8 +216,11 @@ def collect(
                     stray.extend(diagnostics)
                 continue
             fmt = note_format if note_format != "auto" else (spec.format if spec else "auto")
-            placed.append((source.path, spec, diagnostics))
-            yield FileJob(text.path, text.text, source.root, fmt)
+            notes, silenced, marker_problems = strip_markers(text.text, text.path)
+            if silenced:
+                ignores.markers[source.path.resolve()] = silenced
+            placed.append((source, spec, diagnostics + marker_problems))
+            yield FileJob(text.path, notes, source.root, fmt)
 
     total = sum(_size(source.path) for source in files)
     progress = options.progress
@@ -184,7 +228,8 @@ def collect(
     try:
         outcomes = process_all(jobs(), options.jobs, cache, progress and (lambda done: progress(done, total)))
         for index, outcome in enumerate(outcomes):
-            path, spec, diagnostics = placed[index]
+            source, spec, diagnostics = placed[index]
+            path, stored = source.path, stored_source(source.path, source.root)
             name = deck_name_for(_given_name(deck_name, spec), outcome.title, path)
             deck = deck_named(name)
             deck.files.append(path)
@@ -194,7 +239,7 @@ def collect(
             for card, html in zip(outcome.cards, outcome.rendered, strict=True):
                 tags = tuple(dict.fromkeys((*extra_tags, *card.tags, *_context_tag(card.context))))
                 kept = dataclasses.replace(card, deck=name, tags=tags)
-                built = BuiltCard(kept, deck.guid_for(kept), html)
+                built = BuiltCard(kept, deck.guid_for(kept), html, stored)
                 deck.records.append(_record(built))
                 deck.count += 1
                 if sink is None:
@@ -205,7 +250,11 @@ def collect(
         if cache:
             cache.close()
     plans = _place(decks, tracker or Tracker(None), config.path)
-    return Collected(list(decks.values()), stray, config.path, plans)
+    for deck in decks.values():
+        if not deck.count and deck.files and not deck.plan.carried:
+            deck.diagnostics.append(_empty_deck(deck, config))
+        deck.diagnostics = ignores.keep(deck.diagnostics)
+    return Collected(list(decks.values()), ignores.keep(stray), config.path, plans, ignores.counts)
 
 
 def _place(decks: dict[str, Deck], tracker: Tracker, config_file: Path | None) -> dict[str, DeckPlan]:
@@ -229,7 +278,21 @@ def _place(decks: dict[str, Deck], tracker: Tracker, config_file: Path | None) -
 def _record(built: BuiltCard) -> NoteRecord:
     card = built.card
     media = [m.name for m in built.html.media]
-    return NoteRecord.of(card.deck, _note_fields(built), card.front, card.back, card.source, card.line, media)
+    return NoteRecord.of(
+        card.deck, _note_fields(built), card.front, card.back, built.source, card.line, media
+    )
+
+
+def _empty_deck(deck: Deck, config: Config) -> Diagnostic:
+    """The ``empty-deck`` warning, at the config's ``[[deck]]`` line when it defines the deck."""
+    spec = next((spec for spec in config.decks if spec.name == deck.name), None)
+    message = (
+        f"deck {deck.name!r} has no cards, so it is not written "
+        f"(an earlier {package.slug(deck.name)}.apkg, if any, stays as it was)"
+    )
+    if spec is not None and config.path is not None:
+        return rules.EMPTY_DECK.at(display_path(config.path), spec.line, message)
+    return rules.EMPTY_DECK.at(display_path(deck.files[0]), 1, message)
 
 
 def _planned_decks(
@@ -268,10 +331,11 @@ def build(
 ) -> tuple[Collected, list[DeckResult]]:
     """Build one ``.apkg`` per deck into ``output``, streaming each card into its deck's file.
 
-    A deck whose sources have errors, or that cannot be written, is not written (an existing
-    file stays as it was); every other deck is. ``tracker``'s lock gives the notes' GUIDs and
-    times, and is updated when it may be; with ``locked``, a lock that would change raises
-    ``LockOutdated`` and nothing is written.
+    The sources are widened first by :func:`build_sources` (a config deck is built whole). A deck
+    whose sources have errors, that has no cards (and carries no removed notes) or that cannot be
+    written is not written (an existing file stays as it was); every other deck is. ``tracker``'s
+    lock gives the notes' GUIDs and times, and is updated when it may be; with ``locked``, a lock
+    that would change raises ``LockOutdated`` and nothing is written.
     """
     tracker = tracker or Tracker(None)
     writers: dict[str, package.DeckWriter] = {}
@@ -291,7 +355,9 @@ def build(
                 writers.pop(deck.name).discard()
 
     try:
-        collected = collect(sources, config, note_format, deck_name, options, write, tracker)
+        named, widened = build_sources(sources, config, deck_name)
+        collected = collect(named, config, note_format, deck_name, options, write, tracker)
+        collected.widened = widened
         if locked:
             tracker.check_locked(collected.plans)
         results = [
@@ -303,6 +369,32 @@ def build(
     unwritten = {result.deck.name for result in results if result.path is None}
     tracker.save({name: plan for name, plan in collected.plans.items() if name not in unwritten})
     return collected, results
+
+
+def build_sources(
+    sources: Sequence[Path], config: Config, deck_name: str | None
+) -> tuple[list[Path], list[DeckSpec]]:
+    """What a build reads — the partial-build rule (README, "What a build writes").
+
+    A deck the config defines is always built whole: when ``sources`` name some of its files (or
+    a folder holding some), all the files the config gives it are read too, so its ``.apkg`` never
+    holds only part of it. With ``--deck`` (``deck_name``) the sources named are the whole deck;
+    decks no config defines are made of the files named. Decks none of the sources touch are not
+    built, and their files stay as they are. Returns the sources to read and the config decks
+    that were widened.
+    """
+    if not sources or deck_name or not config.decks:
+        return list(sources), []
+    named = {path.resolve() for path in find_sources(sources)}
+    touched = {spec.line: spec for path in named if (spec := config.deck_for(path))}
+    widened: list[DeckSpec] = []
+    extra: list[Path] = []
+    for spec in sorted(touched.values(), key=lambda spec: spec.line):
+        missing = [path for path in config.files_of(spec) if path.resolve() not in named]
+        if missing:
+            widened.append(spec)
+            extra.extend(missing)
+    return [*sources, *extra], widened
 
 
 def _open_writer(
@@ -340,10 +432,12 @@ def _finish(
     if deck.name in failures:
         return DeckResult(deck, None, failures[deck.name])
     target = output / f"{package.slug(deck.name)}.apkg"
+    if writer is None and not deck.plan.carried:
+        return DeckResult(deck, None)  # no cards: the collect step warned (empty-deck)
     times = deck.plan.times
     mtime = max([*times, RELEASE_EPOCH]) if times else _deck_mtime(deck.files, config_file)
     try:
-        if writer is None:  # a deck without cards is still written, empty
+        if writer is None:  # only removed notes are carried
             output.mkdir(parents=True, exist_ok=True)
             writer = package.DeckWriter(output, deck.name, NOTE_CSS, mtime)
         for fields in deck.plan.carried:
@@ -370,7 +464,7 @@ def _note_fields(built: BuiltCard) -> package.NoteFields:
         front=built.html.front_html,
         back=built.html.back_html,
         context=built.html.context_html,
-        source=f"{card.source}:{card.line}",
+        source=f"{built.source}:{card.line}",
         tags=card.tags,
     )
 

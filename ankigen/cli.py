@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import shlex
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,19 +14,40 @@ from typing import Any, TypeVar
 import click
 
 from ankigen import __version__, rules
-from ankigen.build import Collected, CollectOptions, build, collect
+from ankigen.build import DEFAULT_SOURCES, Collected, CollectOptions, build, collect
 from ankigen.cache import default_cache_dir
-from ankigen.config import FORMAT_CHOICES, Config, ConfigError, find_config, load_config
+from ankigen.config import (
+    CONFIG_NAMES,
+    FORMAT_CHOICES,
+    Config,
+    ConfigError,
+    config_for,
+    is_config,
+    load_config,
+)
 from ankigen.diff import diff_json, diff_text
 from ankigen.lock import LockError
 from ankigen.model import Diagnostic
+from ankigen.package import source_date_epoch
 from ankigen.pipeline import default_workers
-from ankigen.report import OUTPUTS, Output, format_diagnostics, summarize
+from ankigen.report import (
+    OUTPUTS,
+    Output,
+    format_diagnostics,
+    format_text,
+    github_summary,
+    plural,
+    summarize,
+    wants_color,
+)
+from ankigen.report import statistics as report_statistics
 from ankigen.sources import display_path
 from ankigen.state import REMOVED_TAG, LockOutdated, Tracker, tracker_for
 
 F = TypeVar("F", bound=Callable[..., Any])
 PROGRESS_MIN_BYTES = 200_000  # a few hundred cards
+WARNINGS_SHOWN = 20
+"""``build``, ``list`` and ``preview`` print at most this many warnings (every error)."""
 
 
 @dataclass
@@ -36,6 +58,8 @@ class Selection:
     note_format: str
     config: Config
     options: CollectOptions
+    config_given: Path | None = None
+    """``--config``, if given."""
 
     def collect(self, tracker: Tracker | None = None) -> Collected:
         """Read, parse, lint and render the selected notes (placed against ``tracker``'s lock)."""
@@ -47,6 +71,15 @@ class Selection:
             return tracker_for(self.config, self.sources, deck, output)
         except LockError as exc:
             raise click.ClickException(str(exc)) from exc
+
+    def check_command(self) -> str:
+        """The ``ankigen check`` command line that reports on the same notes."""
+        words = ["ankigen", "check", *(str(source) for source in self.sources)]
+        if self.config_given:
+            words += ["--config", str(self.config_given)]
+        if self.note_format != "auto":
+            words += ["--format", self.note_format]
+        return shlex.join(words)
 
 
 def source_options(func: F) -> F:
@@ -62,14 +95,15 @@ def source_options(func: F) -> F:
         no_cache: bool,
         **kwargs: Any,
     ) -> Any:
-        config = _load(config_path)
         quiet = kwargs.get("quiet", False)
+        sources, config_path = _configs_among(sources, config_path)
+        config = _load(config_path, sources, quiet)
         options = CollectOptions(
             jobs=jobs or default_workers(),
             cache_dir=None if no_cache else (cache_dir or default_cache_dir()),
             progress=None if quiet else _Progress(),
         )
-        return func(notes=Selection(sources, note_format, config, options), **kwargs)
+        return func(notes=Selection(sources, note_format, config, options, config_path), **kwargs)
 
     options = [
         click.argument("sources", nargs=-1, type=click.Path(exists=True, path_type=Path)),
@@ -85,7 +119,8 @@ def source_options(func: F) -> F:
             "--config",
             "config_path",
             type=click.Path(exists=True, dir_okay=False, path_type=Path),
-            help="Configuration file (default: ./ankigen.toml, else [tool.ankigen] in ./pyproject.toml).",
+            help="Configuration file [default: the nearest ankigen.toml, else pyproject.toml with "
+            "[tool.ankigen], in the sources' folder or above].",
         ),
         click.option(
             "-j",
@@ -127,11 +162,66 @@ class _Progress:
             self.bar.__exit__(None, None, None)
 
 
-def _load(config_path: Path | None) -> Config:
+class Failure(click.ClickException):
+    """A failure shown exactly as its message (``error: …`` or a diagnostic line) on stderr."""
+
+    def show(self, file: Any = None) -> None:
+        click.echo(self.message, err=True)
+
+
+class UsageFailure(Failure):
+    """A :class:`Failure` that exits 2, as usage errors do."""
+
+    exit_code = 2
+
+
+def _configs_among(
+    sources: tuple[Path, ...], config_path: Path | None
+) -> tuple[tuple[Path, ...], Path | None]:
+    """Take config files out of the sources (the pre-commit hook passes a changed ``ankigen.toml``):
+    one is used as the config, and with no notes named, the notes it gives are read. A
+    ``pyproject.toml`` without ``[tool.ankigen]`` is neither notes nor config, and is dropped."""
+    named = [source for source in sources if source.name in CONFIG_NAMES and source.is_file()]
+    if not named:
+        return sources, config_path
+    notes = tuple(source for source in sources if source not in named)
+    configs = sorted({path.resolve() for path in named if is_config(path)})
+    if not configs and not notes:
+        click.echo(
+            f"nothing to check: {', '.join(map(display_path, named))} holds no ankigen config", err=True
+        )
+        sys.exit(0)
+    if len(configs) > 1 or (config_path and configs and config_path.resolve() != configs[0]):
+        shown = ", ".join(display_path(path) for path in {*configs, *([config_path] if config_path else [])})
+        raise UsageFailure(f"error: more than one config given ({shown}); give one")
+    return notes, config_path or (configs[0] if configs else None)
+
+
+def _load(config_path: Path | None, sources: tuple[Path, ...], quiet: bool) -> Config:
+    """The configuration: ``--config``, else the one found from the sources (or the current
+    folder) upward; says on stderr which one is used."""
     try:
-        return load_config(config_path or find_config(Path.cwd()))
+        path = config_path or config_for(sources)
+    except ValueError as exc:
+        raise UsageFailure(f"error: {exc}") from exc
+    try:
+        config = load_config(path)
     except ConfigError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise Failure(str(exc)) from exc
+    if not sources and not config.decks and not (config.root / DEFAULT_SOURCES).is_dir():
+        found = (
+            f"{display_path(path)} defines no [[deck]]"
+            if path
+            else ("no ankigen.toml found here or in any parent folder")
+        )
+        raise UsageFailure(
+            f"error: no notes given and {found}; "
+            "name the notes (ankigen build NOTES/) or write an ankigen.toml (see README.md)"
+        )
+    if not quiet:
+        shown = display_path(path) if path else "none (decks are named by each file's title or name)"
+        click.echo(f"config: {shown}", err=True)
+    return config
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -174,6 +264,10 @@ def build_command(notes: Selection, output: Path | None, deck: str | None, locke
       ankigen build
       ankigen build seeds/000_b0ed0fda48863393.txt --format qa --deck "Deep Learning::Q&A"
     """
+    try:
+        source_date_epoch()
+    except ValueError as exc:
+        raise UsageFailure(f"error: {exc}") from exc
     out_dir = output or notes.config.root / notes.config.output
     tracker = notes.tracker(deck, out_dir)
     try:
@@ -189,23 +283,32 @@ def build_command(notes: Selection, output: Path | None, deck: str | None, locke
         )
     except LockOutdated as exc:
         raise click.ClickException(str(exc)) from exc
-    _echo_errors(collected.all_diagnostics())
+    diagnostics = collected.all_diagnostics()
+    _echo_diagnostics(diagnostics, notes, quiet)
     _echo_removed(collected, quiet)
+    if collected.widened and not quiet:
+        shown = display_path(collected.config_file) if collected.config_file else "the config"
+        for spec in collected.widened:
+            click.echo(
+                f"{shown}:{spec.line}: deck {spec.name!r} is built from all its files, not only those "
+                "named (a deck is always built whole)",
+                err=True,
+            )
     failed = False
     for result in results:
         d = result.deck
         if result.path is None:
-            failed = True
-            click.echo(f"error: deck {d.name!r} {result.failure}", err=True)
+            if result.failure:
+                failed = True
+                click.echo(f"error: deck {d.name!r} {result.failure}", err=True)
             continue
         if not quiet:
             click.echo(
-                f"{display_path(result.path)}: {d.name} — {d.count} cards "
-                f"({d.skipped} skipped, {d.warnings} warnings)"
+                f"{display_path(result.path)}: {d.name} — {plural(d.count, 'card')} "
+                f"({d.skipped} skipped, {plural(d.warnings, 'warning')})"
             )
-    warnings = [x for x in collected.all_diagnostics() if x.severity == "warning"]
-    if warnings and not quiet:
-        click.echo(f"{summarize(warnings)}; run `ankigen check` to see them", err=True)
+    if (diagnostics or collected.ignored) and not quiet:
+        click.echo(summarize(diagnostics, sum(collected.ignored.values())), err=True)
     if failed or any(x.severity == "error" for x in collected.diagnostics):
         sys.exit(1)
 
@@ -222,7 +325,7 @@ def list_command(notes: Selection, as_json: bool) -> None:
       ankigen list seeds/ --json | jq '.[].front'
     """
     collected = notes.collect(notes.tracker())
-    _echo_errors(collected.all_diagnostics())
+    _echo_diagnostics(collected.all_diagnostics(), notes)
     rows = [
         {
             "deck": deck.name,
@@ -232,7 +335,7 @@ def list_command(notes: Selection, as_json: bool) -> None:
             "back_html": built.html.back_html,
             "context": list(built.card.context),
             "tags": list(built.card.tags),
-            "source": built.card.source,
+            "source": built.source,
             "line": built.card.line,
             "guid": built.guid,
         }
@@ -242,8 +345,9 @@ def list_command(notes: Selection, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
     else:
-        for row in rows:
-            click.echo(f"{row['source']}:{row['line']}: [{row['deck']}] {row['front']}")
+        for deck in collected.decks:
+            for built in deck.cards:
+                click.echo(f"{built.card.source}:{built.card.line}: [{deck.name}] {built.card.front}")
     if any(x.severity == "error" for x in collected.all_diagnostics()):
         sys.exit(1)
 
@@ -260,14 +364,20 @@ def _explain(ctx: click.Context, _param: click.Parameter, rule_id: str | None) -
 @cli.command("check")
 @source_options
 @click.option(
+    "--output-format",
     "--output",
     "output_format",
     type=click.Choice(OUTPUTS),
     default="text",
     show_default=True,
-    help="How to report diagnostics.",
+    help="How to report diagnostics (--output is the same option).",
 )
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
+@click.option(
+    "--statistics",
+    is_flag=True,
+    help="Print how often each rule fired (and was ignored) instead of each diagnostic.",
+)
 @click.option(
     "--explain",
     metavar="RULE",
@@ -277,24 +387,36 @@ def _explain(ctx: click.Context, _param: click.Parameter, rule_id: str | None) -
     callback=_explain,
     help="Print RULE's severity and what it means, and exit (RULE is the id shown in [brackets]).",
 )
-def check_command(notes: Selection, output_format: Output, strict: bool) -> None:
+def check_command(notes: Selection, output_format: Output, strict: bool, statistics: bool) -> None:
     """Report problems in the notes as `path:line: severity: message [rule]`.
 
     \b
     Examples:
       ankigen check
-      ankigen check notes/ --strict --output github
+      ankigen check notes/ --strict --output-format github
+      ankigen check --statistics
       ankigen check --explain tex-unbalanced
     """
     collected = notes.collect()
     diagnostics = collected.all_diagnostics()
-    report = format_diagnostics(diagnostics, output_format)
+    if statistics:
+        report = report_statistics(diagnostics, collected.ignored, output_format)
+    else:
+        report = format_diagnostics(diagnostics, output_format, color=wants_color(sys.stdout))
     if report:
         click.echo(report)
+    cards = sum(len(deck.cards) for deck in collected.decks)
+    summary = f"{plural(cards, 'card')} in {plural(len(collected.decks), 'deck')}; " + summarize(
+        diagnostics, sum(collected.ignored.values())
+    )
     if output_format == "text":
-        cards = sum(len(deck.cards) for deck in collected.decks)
-        click.echo(f"{cards} cards in {len(collected.decks)} decks; {summarize(diagnostics)}", err=True)
-    if any(x.severity == "error" or strict for x in diagnostics):
+        click.echo(summary, err=True)
+    elif output_format == "github":
+        click.echo(github_summary(summary, diagnostics))
+    if any(x.severity == "error" for x in diagnostics):
+        sys.exit(1)
+    if strict and diagnostics:
+        click.echo(f"error: failing on {plural(len(diagnostics), 'warning')} (--strict)", err=True)
         sys.exit(1)
 
 
@@ -320,12 +442,12 @@ def preview_command(notes: Selection, output: Path, self_contained: bool) -> Non
     from ankigen.preview import write_preview
 
     collected = notes.collect()
-    _echo_errors(collected.all_diagnostics())
+    _echo_diagnostics(collected.all_diagnostics(), notes)
     try:
         page = write_preview(collected, output, self_contained=self_contained)
     except OSError as exc:
         raise click.ClickException(f"cannot write {display_path(output)}: {exc.strerror or exc}") from exc
-    click.echo(f"{display_path(page)}: {sum(len(d.cards) for d in collected.decks)} cards")
+    click.echo(f"{display_path(page)}: {plural(sum(len(d.cards) for d in collected.decks), 'card')}")
 
 
 def _echo_removed(collected: Collected, quiet: bool) -> None:
@@ -360,17 +482,27 @@ def diff_command(notes: Selection, as_json: bool, exit_code: bool) -> None:
     """
     tracker = notes.tracker()
     collected = notes.collect(tracker)
-    _echo_errors(collected.all_diagnostics())
+    _echo_diagnostics(collected.all_diagnostics(), notes)
     decks = sorted(collected.decks, key=lambda d: d.name)
     click.echo(diff_json(decks) if as_json else diff_text(decks))
     if exit_code and any(deck.plan.pending for deck in decks):
         sys.exit(1)
 
 
-def _echo_errors(diagnostics: list[Diagnostic]) -> None:
+def _echo_diagnostics(diagnostics: list[Diagnostic], notes: Selection, quiet: bool = False) -> None:
+    """Print the diagnostics on stderr: every error, and (unless ``quiet``) the first
+    :data:`WARNINGS_SHOWN` warnings with a count of the rest and how to see them."""
+    warnings = 0
+    color = wants_color(sys.stderr)
     for diagnostic in diagnostics:
-        if diagnostic.severity == "error":
-            click.echo(diagnostic.format(), err=True)
+        if diagnostic.severity == "warning":
+            warnings += 1
+            if quiet or warnings > WARNINGS_SHOWN:
+                continue
+        click.echo(format_text(diagnostic, color), err=True)
+    if warnings > WARNINGS_SHOWN and not quiet:
+        rest = plural(warnings - WARNINGS_SHOWN, "more warning")
+        click.echo(f"… and {rest}; `{notes.check_command()}` shows them all", err=True)
 
 
 def main(argv: list[str] | None = None) -> None:

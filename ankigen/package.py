@@ -37,19 +37,37 @@ class NoteFields:
     tags: tuple[str, ...] = ()
 
 
-def deck_mtime(paths: Iterable[Path], source_date_epoch: str | None = None) -> int:
+LATEST_EPOCH = 4354819199
+"""2107-12-31 23:59:59 UTC, the last time a zip entry can carry."""
+
+
+def source_date_epoch(value: str | None = None) -> int | None:
+    """``SOURCE_DATE_EPOCH`` (or ``value``) as seconds, ``None`` when unset or empty; a
+    ``ValueError`` saying how to write it when it is not whole seconds a deck can carry."""
+    if value is None:
+        value = os.environ.get("SOURCE_DATE_EPOCH")
+    if not value:
+        return None
+    if not value.strip().isdigit() or int(value) > LATEST_EPOCH:
+        raise ValueError(
+            f"SOURCE_DATE_EPOCH must be whole seconds since 1970-01-01 UTC, at most {LATEST_EPOCH} "
+            f"(such as `git log -1 --format=%ct`), not {value!r}"
+        )
+    return int(value)
+
+
+def deck_mtime(paths: Iterable[Path], epoch: str | None = None) -> int:
     """The modification time stamped on a deck's notes (DESIGN.md's rule).
 
-    ``SOURCE_DATE_EPOCH`` when set, else the newest mtime of ``paths``; never older than
-    ``RELEASE_EPOCH``.
+    ``SOURCE_DATE_EPOCH`` (or ``epoch``) when set, else the newest mtime of ``paths``; never
+    older than ``RELEASE_EPOCH``.
     """
-    if source_date_epoch is None:
-        source_date_epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if source_date_epoch:
-        stamp = int(source_date_epoch)
+    fixed = source_date_epoch(epoch)
+    if fixed is not None:
+        stamp = fixed
     else:
         stamp = max((int(p.stat().st_mtime) for p in paths if p.exists()), default=0)
-    return max(stamp, RELEASE_EPOCH)
+    return min(max(stamp, RELEASE_EPOCH), LATEST_EPOCH)
 
 
 def slug(deck_name: str) -> str:

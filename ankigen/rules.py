@@ -45,8 +45,28 @@ EMPTY_FILE = Rule("empty-file", "warning", "the file is empty or only whitespace
 CONFIG = Rule(
     "config",
     "error",
-    "`ankigen.toml` (or `[tool.ankigen]`) cannot be read, is not valid TOML, or has an unknown key or a "
-    "wrong type",
+    "`ankigen.toml` (or `[tool.ankigen]`) cannot be read, is not valid TOML, or has an unknown key, a "
+    "wrong type, an unusable `sources` glob or a tag Anki cannot store",
+)
+UNMATCHED_GLOB = Rule(
+    "unmatched-glob", "warning", "a `sources` glob of a `[[deck]]` in the config matches no file"
+)
+DECK_CLAIMED = Rule(
+    "deck-claimed",
+    "warning",
+    "every file a `[[deck]]`'s globs match is already in an earlier deck (a file goes into the first "
+    "deck that matches it), so the deck is not built",
+)
+EMPTY_DECK = Rule(
+    "empty-deck",
+    "warning",
+    "the deck has no cards, so it is not written; an earlier `.apkg` of it stays as it was",
+)
+BAD_IGNORE = Rule(
+    "bad-ignore",
+    "warning",
+    "an `<!-- ankigen: ignore … -->` marker names an unknown rule, or an error's rule (errors cannot be "
+    "ignored)",
 )
 LOCK = Rule(
     "lock",
@@ -121,6 +141,10 @@ RULES: tuple[Rule, ...] = (
     EMPTY_FILE,
     CONFIG,
     LOCK,
+    UNMATCHED_GLOB,
+    DECK_CLAIMED,
+    EMPTY_DECK,
+    BAD_IGNORE,
     NO_CARDS,
     ORPHAN_TEXT,
     EMPTY_ANSWER,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -45,10 +46,10 @@ class SourceText:
 
 
 def display_path(path: Path) -> str:
-    """The POSIX path relative to the working directory when possible."""
+    """The POSIX path relative to the working directory (``../x`` above it) when possible."""
     try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
+        return Path(os.path.relpath(path.resolve(), Path.cwd().resolve())).as_posix()
+    except ValueError:  # another drive on Windows
         return path.as_posix()
 
 

@@ -148,7 +148,7 @@ def measure(
 
 
 def _cards_from(stdout: str) -> int:
-    found = re.search(r"— (\d+) cards", stdout) or re.search(r"^(\d+) cards", stdout, re.MULTILINE)
+    found = re.search(r"— (\d+) cards?", stdout) or re.search(r"^(\d+) cards", stdout, re.MULTILINE)
     if not found:
         raise SystemExit(f"no card count in output:\n{stdout}")
     return int(found.group(1))

@@ -21,7 +21,32 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
-CORPUS = REPO.parent / "shared" / "corpus"
+CORPUS = Path(os.environ.get("ANKIGEN_CORPUS") or REPO.parent / "shared" / "corpus")
+"""The shared corpus of real notes by others: ``../shared/corpus`` beside the checkout, or
+``$ANKIGEN_CORPUS``. Tests marked ``corpus`` skip without it, unless ``ANKIGEN_REQUIRE_CORPUS=1``
+(set by ``.ci/run``) makes its absence a failure."""
+CORPUS_MISSING = (
+    f"needs the shared corpus of real notes at {CORPUS}: put it at ../shared/corpus beside the "
+    "checkout or set ANKIGEN_CORPUS=DIR"
+)
+
+
+def corpus_present() -> bool:
+    """Whether the shared corpus is there (its answer key is its last file to be written)."""
+    return (CORPUS / "sample_truth.json").is_file()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "corpus: the test reads the shared corpus (../shared/corpus)")
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Skip a ``corpus`` test when the corpus is missing (fail under ANKIGEN_REQUIRE_CORPUS=1)."""
+    if item.get_closest_marker("corpus") is None or corpus_present():
+        return
+    if os.environ.get("ANKIGEN_REQUIRE_CORPUS") == "1":
+        pytest.fail(f"ANKIGEN_REQUIRE_CORPUS=1 but the test {CORPUS_MISSING}", pytrace=False)
+    pytest.skip(CORPUS_MISSING)
 
 
 def seed(prefix: str) -> Path:

@@ -104,7 +104,7 @@ def test_warm_build_reuses_unchanged_files_and_cards(tmp_path: Path, monkeypatch
     result = run("list", "notes", "--json", "--cache-dir", str(cache))
     cards = json.loads(result.stdout)
     fresh = {(c["source"], c["front"]) for c in cards if c["front_html"].startswith("<p>What is rule")}
-    assert fresh == {("notes/notes1.md", "What is rule 4?")}
+    assert fresh == {("notes1.md", "What is rule 4?")}  # Source is relative to the folder named
     with sqlite3.connect(db_path) as db:  # the edited file's old entry was replaced, not kept
         assert db.execute("SELECT count(*) FROM outcome").fetchone() == (4,)
 

@@ -102,8 +102,9 @@ def test_check_formats(project: Path) -> None:
     as_json = json.loads(run("check", "--output", "json").stdout)
     assert len(as_json) == len(lines)
     assert all(set(d) >= {"path", "line", "severity", "rule", "message"} for d in as_json)
-    github = run("check", "--output", "github").stdout.splitlines()
+    *github, summary = run("check", "--output", "github").stdout.splitlines()
     assert len(github) == len(lines) and all(g.startswith("::warning file=seeds/") for g in github)
+    assert summary.startswith("ankigen check: 182 cards in 5 decks; 0 errors, 26 warnings — GitHub shows")
     strict = run("check", "--strict")
     assert strict.exit_code == 1
 
@@ -170,7 +171,7 @@ def test_deck_from_title_without_config(tmp_path: Path) -> None:
     (tmp_path / "notes.md").write_text("# My Deck\n\n## What is ReLU?\n\nmax(0, x)\n", "utf-8")
     result = ankigen("build", "notes.md", "-o", "out", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("out/My-Deck.apkg: My Deck — 1 cards")
+    assert result.stdout.startswith("out/My-Deck.apkg: My Deck — 1 card ")
 
 
 def test_ctrl_c_exits_130_and_leaves_no_partial_deck(tmp_path: Path) -> None:
@@ -226,7 +227,8 @@ def _usage(param: click.Parameter, ctx: click.Context) -> str:
     """How the synopsis shows one argument or option: ``[SOURCES]...``, ``[-o DIR]``, ``[--strict]``."""
     if not isinstance(param, click.Option):
         return param.make_metavar(ctx)
-    name = min(param.opts, key=len)  # the short form when there is one
+    # The short form when there is one, else the first name (check's --output-format, not its alias)
+    name = next((opt for opt in param.opts if not opt.startswith("--")), param.opts[0])
     if param.is_flag:
         return f"[{name}]"
     return f"[{name} {param.make_metavar(ctx).strip('[]')}]"  # a choice's metavar is [a|b|c]

@@ -90,7 +90,12 @@ def test_no_config(tmp_path: Path) -> None:
 
 def _options_table() -> str:
     """The README's key table, written from ``config.OPTIONS``."""
-    kinds = {(str, None): "string", (list, str): "list of strings", (list, dict): "array of tables"}
+    kinds = {
+        (str, None): "string",
+        (list, str): "list of strings",
+        (list, dict): "array of tables",
+        (dict, list): "table of lists of strings",
+    }
     rows = ["| Key | Type | Default | Meaning |", "| --- | --- | --- | --- |"]
     for option in OPTIONS:
         default = option.default

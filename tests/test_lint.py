@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
+from conftest import CORPUS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,7 +16,6 @@ from ankigen.parsers import PARSERS
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
-CORPUS = ROOT.parent / "shared" / "corpus"
 MARKUPS: tuple[Markup, ...] = ("markdown", "plain")
 
 
@@ -243,12 +244,14 @@ def test_no_other_findings_in_the_seeds() -> None:
     assert {f for f in found if f[0] != "003"} == {("002", 319, "tex-unbalanced")}
 
 
+@pytest.mark.corpus
 def test_money_in_corpus_is_not_math() -> None:
     path = next(CORPUS.glob("qa/*cost-sensitive-learning.md"))
     assert "$1000" in path.read_text(encoding="utf-8")
     assert lint_card(whole_file(path)) == []
 
 
+@pytest.mark.corpus
 def test_corpus_findings_are_the_known_real_problems() -> None:
     """Whole corpus files as Markdown backs: only genuine problems fire (checked by hand)."""
     found = set()

@@ -287,6 +287,7 @@ def test_truth_scores_can_fail() -> None:
     assert truth_scores(["What is X?", "Why Y?"], ["12. what is **x**", "Something else"]) == (0.5, 0.5)
 
 
+@pytest.mark.corpus
 def test_lynis_faq_matches_the_answer_key() -> None:
     key = "qa/CISOfy__lynis__FAQ"
     expected = expected_fronts(key)
@@ -295,6 +296,7 @@ def test_lynis_faq_matches_the_answer_key() -> None:
     assert recall >= 0.95 and precision >= 0.95, (recall, precision)
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize(
     ("name", "count"),
     [

@@ -217,6 +217,7 @@ def test_seed_004() -> None:
     assert all(card.context == () for card in result.cards)
 
 
+@pytest.mark.corpus
 def test_all_symeneses_chapters_parse_to_one_card_or_warning_per_question() -> None:
     assert len(CHAPTERS) == 18
     for path in CHAPTERS:
@@ -230,6 +231,7 @@ def test_all_symeneses_chapters_parse_to_one_card_or_warning_per_question() -> N
         assert {d.rule for d in result.diagnostics} <= {"na-answer"}, path.name
 
 
+@pytest.mark.corpus
 def test_chapter_15_matches_the_answer_key() -> None:
     key = "questionnaire/symeneses__dlfc-fastai-pytorch__questionnaires__chapter_15.md"
     expected = expected_fronts(key)

@@ -68,6 +68,7 @@ def test_selected_patterns_give_the_same_html_on_any_text(text: str) -> None:
     assert selecting == every
 
 
+@pytest.mark.corpus
 def test_selected_patterns_give_the_same_html_on_the_corpus() -> None:
     checked = 0
     for source in find_sources([CORPUS]):

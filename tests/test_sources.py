@@ -60,6 +60,7 @@ def test_detects_seed_formats(prefix: str, expected: str) -> None:
 NUMBERED_FAQS = {"Azure__WALinuxAgent__FAQ.txt"}
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize(("folder", "count"), [("qa", 15), ("markdown", 36), ("questionnaire", 25)])
 def test_detects_corpus_formats(folder: str, count: int) -> None:
     # Every file, variants included: numbered questionnaires without `---` are questionnaires too.

@@ -75,11 +75,54 @@ def test_release_runs_on_tags_and_publishes_reproducible_decks() -> None:
     assert _uses(workflow, "actions/checkout")["with"]["fetch-depth"] == 0
     runs = _runs(workflow)
     epoch = runs.index('echo "SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)" >> "$GITHUB_ENV"')
-    check = runs.index("ankigen check --output github")
+    check = next(i for i, run in enumerate(runs) if "ankigen check --output-format github > check.log" in run)
+    assert 'tail -n 1 check.log >> "$GITHUB_STEP_SUMMARY"' in runs[check]
+    assert runs[check].rstrip().endswith('exit "$status"')  # the check still fails the job on errors
     build = runs.index("ankigen build --locked")
     assert runs.index("pip install .") < epoch < check < build
     assert _uses(workflow, "actions/upload-artifact")["with"]["path"] == "output/*.apkg"
     assert _uses(workflow, "softprops/action-gh-release")["with"]["files"] == "output/*.apkg"
+
+
+NODE24_MAJORS = {
+    "actions/checkout": "v5",
+    "actions/setup-python": "v6",
+    "actions/upload-artifact": "v6",
+    "softprops/action-gh-release": "v3",
+}
+"""The first major of each action that runs on Node 24 (Node 20 actions are retired)."""
+
+
+@pytest.mark.parametrize("name", ["release.yml", "ci.yml"])
+def test_workflows_use_node24_actions_and_time_out(name: str) -> None:
+    workflow = _load(WORKFLOWS / name)
+    for job in workflow["jobs"].values():
+        assert 0 < job["timeout-minutes"] <= 30
+    for step in _steps(workflow):
+        if "uses" in step:
+            action, _, major = step["uses"].partition("@")
+            assert NODE24_MAJORS[action] == major, step["uses"]
+
+
+def test_github_report_ends_with_the_summary_line(tmp_path: Path) -> None:
+    """What the release workflow writes to the job summary: the report's last line."""
+    notes = tmp_path / "notes.md"
+    notes.write_text(
+        "".join(f"## Question {i}?\n\nTODO\n\n" for i in range(12)) + "## Last?\n\nYes.\n", "utf-8"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "ankigen", "check", "--output-format", "github", "notes.md"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    *annotations, summary = result.stdout.splitlines()
+    assert len(annotations) == 12 and all(a.startswith("::warning file=notes.md,") for a in annotations)
+    assert summary == (
+        "ankigen check: 1 card in 1 deck; 0 errors, 12 warnings — GitHub shows at most 10 warning and 10 "
+        "error annotations per step; this step's log lists every one"
+    )
 
 
 def test_ci_runs_the_readme_test_command() -> None:
@@ -101,8 +144,18 @@ def test_pre_commit_hook_runs_ankigen_check_on_notes() -> None:
     assert hook["entry"] == "ankigen check"
     assert hook["language"] == "python"
     assert hook["pass_filenames"] is True
-    files = re.compile(hook["files"])
-    for name in ("notes/a.md", "b.markdown", "seeds/000.txt"):
-        assert files.search(name), name
-    for name in ("setup.py", "notes.md.bak", "image.png"):
+    assert hook["verbose"] is True  # a passing hook's warnings are shown
+    files, exclude = re.compile(hook["files"]), re.compile(hook["exclude"])
+    for name in (
+        "notes/a.md",
+        "b.markdown",
+        "seeds/000.txt",
+        "ankigen.toml",
+        "sub/pyproject.toml",
+        "README-notes.md",
+    ):
+        assert files.search(name) and not exclude.search(name), name
+    for name in ("setup.py", "notes.md.bak", "image.png", "my-ankigen.toml"):
         assert not files.search(name), name
+    for name in ("README.md", "docs/CHANGELOG.md", "LICENSE.txt", "requirements-dev.txt", "CONTRIBUTING.md"):
+        assert exclude.search(name), name

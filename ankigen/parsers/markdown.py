@@ -289,7 +289,8 @@ class _Parser:
 
     def _skip(self, node: _Node, rule: rules.Rule) -> None:
         what = "is NA" if rule == rules.NA_ANSWER else "is empty"
-        self.warn(node.heading.line, rule, f"the answer to {mt.front_of(node.text)!r} {what}; skipped")
+        # Quoted as written (not repr), so TeX keeps its single backslashes.
+        self.warn(node.heading.line, rule, f"the answer to '{mt.front_of(node.text)}' {what}; skipped")
         self.result.skipped += 1
 
     def _outside_the_questions(self) -> list[_Draft]:
