@@ -86,24 +86,6 @@ _TOC_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])?\s*\[[^\]]*\]\((?:#[^)]*)?\)\s*$"
 _BACK_TO_TOP = re.compile(r"(?i)(back\s+to\s+(?:top|toc|contents|index)|⬆|↥|\[\s*top\s*\])")
 
 
-def atx_heading(line: str) -> tuple[int, str] | None:
-    """``(level, title)`` when ``line`` is a Markdown ATX heading (at most 3 spaces in, no tab)."""
-    s = line.lstrip(" \t")
-    indent = line[: len(line) - len(s)]
-    if "\t" in indent or len(indent) > 3:
-        return None
-    level = 0
-    while level < len(s) and level < 7 and s[level] == "#":
-        level += 1
-    if not 1 <= level <= 6 or (level < len(s) and s[level] not in " \t"):
-        return None
-    title = s[level:].strip()
-    bare = title.rstrip("#")
-    if bare != title and (not bare or bare[-1] in " \t"):
-        title = bare.strip()  # a closing "###" sequence
-    return level, title
-
-
 _FENCE_LINE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
 _LIST_START = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]")
 

@@ -29,7 +29,7 @@ from typing import NamedTuple
 
 from ankigen import rules
 from ankigen.model import Card, Diagnostic, Markup, ParseResult
-from ankigen.parsers.md_text import atx_heading
+from ankigen.parsers.common import atx_heading
 
 _SNIPPET = 80
 _TAB = 4

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from ankigen import rules
 from ankigen.model import Card, Diagnostic, ParseResult
 from ankigen.parsers import numbered
-from ankigen.parsers.md_text import atx_heading
+from ankigen.parsers.common import atx_heading
 
 _SNIPPET = 80
 _MAX_NUMBER_DIGITS = 9
