@@ -29,9 +29,8 @@ from typing import NamedTuple
 
 from ankigen import rules
 from ankigen.model import Card, Diagnostic, Markup, ParseResult
-from ankigen.parsers.common import atx_heading
+from ankigen.parsers.common import Sections, atx_heading, orphan_text, snippet
 
-_SNIPPET = 80
 _TAB = 4
 _ITEM = re.compile(r"^([ \t]*)(\*\*|__)?(\d{1,9})[.)](?=[ \t]|\*\*|__)[ \t]*(.*?)\s*$")
 _LABEL = re.compile(r"^(?:\*\*|__)?([^\W\d_][\w-]{0,9}?)\s*(?:\d{1,4})?\s*[:：)](?:\*\*|__)?(?:[ \t]+|$)")
@@ -68,11 +67,6 @@ def _bold_open(text: str) -> bool:
 def _question_closed(text: str) -> bool:
     """A question is complete when its bold is closed and it ends with closing punctuation."""
     return not _bold_open(text) and text.rstrip().endswith(_CLOSED)
-
-
-def _snippet(text: str) -> str:
-    first = text.strip().split("\n", 1)[0]
-    return first if len(first) <= _SNIPPET else first[:_SNIPPET] + "…"
 
 
 @dataclass
@@ -145,7 +139,7 @@ class _Parser:
         self.fenced = _inside(self.blocks, len(self.lines))
         self.result = ParseResult()
         self.items: list[_Item] = []
-        self.context: list[tuple[int, str]] = []
+        self.sections = Sections()
         self.orphans: list[Diagnostic] = []
         self.stray: list[list[int]] = []  # paragraphs outside any item (0-based line indexes)
         self.markup: Markup = "markdown" if path.lower().endswith((".md", ".markdown")) else "plain"
@@ -163,15 +157,9 @@ class _Parser:
             if 2 * sum(map(_is_question_line, texts)) >= len(texts):
                 for k, text in zip(para, texts, strict=True):
                     self.result.skipped += 1
-                    self.warn(k, rules.UNANSWERED_QUESTION, f"question has no answer: {_snippet(text)}")
-            elif any(ch.isalnum() for ch in "".join(texts)):
-                self.orphans.append(
-                    rules.ORPHAN_TEXT.at(
-                        self.path,
-                        para[0] + 1,
-                        f"text outside any question/answer is ignored: {_snippet(texts[0])}",
-                    )
-                )
+                    self.warn(k, rules.UNANSWERED_QUESTION, f"question has no answer: {snippet(text)}")
+            elif (orphan := orphan_text(self.path, para[0] + 1, "\n".join(texts))) is not None:
+                self.orphans.append(orphan)
 
     # -- scanning --------------------------------------------------------------------------------
     def top_item(self, i: int, open_: _Item | None) -> _Numbered | None:
@@ -220,9 +208,7 @@ class _Parser:
                 if i == first and self.result.title is None:
                     self.result.title = heading[1]
                 else:
-                    while self.context and self.context[-1][0] >= heading[0]:
-                        self.context.pop()
-                    self.context.append(heading)
+                    self.sections.enter(*heading)
                 blank = True
                 i += 1
                 continue
@@ -251,7 +237,7 @@ class _Parser:
         return item.listing or (not item.answer and found.number == 1 and item.number > 1)
 
     def open(self, i: int, found: _Numbered) -> _Item:
-        context = tuple(t for _, t in self.context)
+        context = self.sections.titles()
         item = _Item(i, found.marker_col, found.text_col, [found.text], found.number, context=context)
         item.closed_question = _question_closed(found.text)
         self.items.append(item)
@@ -328,11 +314,11 @@ class _Parser:
             if asked_again:
                 return  # a line of the contents list that repeats the questions
             self.result.skipped += 1
-            self.warn(item.start, rules.UNANSWERED_QUESTION, f"question has no answer: {_snippet(front)}")
+            self.warn(item.start, rules.UNANSWERED_QUESTION, f"question has no answer: {snippet(front)}")
             return
         if _NA.match(back.strip(" *_`")):
             self.result.skipped += 1
-            message = f"answer is only {back.strip()!r}, question skipped: {_snippet(front)}"
+            message = f"answer is only {back.strip()!r}, question skipped: {snippet(front)}"
             self.warn(item.start, rules.NA_ANSWER, message)
             return
         self.result.cards.append(
