@@ -51,6 +51,7 @@ class _Draft:
     prose: bool = False  # answered by prose-sentence headings that follow it
 
 
+_HEADING_LINE = re.compile(r"^#{1,6}[ \t]", re.MULTILINE)
 _TASK_ITEM = re.compile(r"^\s*[-*+]\s+\[[ xX]\]\s")
 
 
@@ -408,6 +409,11 @@ class _Parser:
         if not self.result.cards and any(line.strip() for line in self.lines):
             self.warn(0, rules.NO_CARDS, "no headings with answers found; no cards")
         return self.result
+
+
+def count_headings(text: str) -> int:
+    """How many lines of ``text`` are ``#`` headings (format detection)."""
+    return len(_HEADING_LINE.findall(text))
 
 
 def parse(text: str, path: str) -> ParseResult:

@@ -35,6 +35,23 @@ _FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
 
 Kind = Literal["Q", "A"]
 
+# The sniffer's line patterns for the markers :func:`_marker` reads: Q: Q. Q) Q001: Q-001. **Q:**
+# Question 3: (also quoted with >).
+_QUESTION_LINE = re.compile(
+    r"^[ \t]*(?:>[ \t]*)*(?:[-*+][ \t]+)?(?:\*\*|__)?"
+    r"(?:Q(?:-?\d{1,6})?[:.)]|(?:Question|QUESTION)(?: ?\d{1,6})?:)",
+    re.MULTILINE,
+)
+_ANSWER_LINE = re.compile(
+    r"^[ \t]*(?:>[ \t]*)*(?:[-*+][ \t]+)?(?:\*\*|__)?A(?:-?\d{1,6})?[:.)]", re.MULTILINE
+)
+# "Answer:" lines mark answers only beside question markers: under "### Q1: …" headings they are labels.
+_ANSWER_WORD_LINE = re.compile(
+    r"^[ \t]*(?:>[ \t]*)*(?:\*\*|__)?(?:Answer|ANSWER|Ans)(?: ?\d{1,6})?:", re.MULTILINE
+)
+# The second option of a multiple-choice list ("B) softmax"): its "A)" lines are options, not answers.
+_OPTION_LINE = re.compile(r"^[ \t]*(?:[-*+][ \t]+)?\(?B[.)][ \t]", re.MULTILINE)
+
 
 @dataclass
 class _Item:
@@ -594,6 +611,16 @@ def _split_implicit(items: list[_Item]) -> tuple[list[_Item], list[_Item]]:
         if first_blank < end:
             split = first_blank
     return items[:split], items[split:end]
+
+
+def count_markers(text: str) -> tuple[int, int]:
+    """``(questions, answers)``: how many lines of ``text`` open with a question or an answer marker
+    (format detection). ``A)`` lines of a list with ``B)`` options are choices, not answers."""
+    questions = len(_QUESTION_LINE.findall(text))
+    answers = max(0, len(_ANSWER_LINE.findall(text)) - len(_OPTION_LINE.findall(text)))
+    if questions:
+        answers += len(_ANSWER_WORD_LINE.findall(text))
+    return questions, answers
 
 
 def parse(text: str, path: str) -> ParseResult:

@@ -13,12 +13,17 @@ A single pass over the lines with bounded look-ahead: every look-ahead range is 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ankigen import rules
 from ankigen.model import Card, Diagnostic, ParseResult
 from ankigen.parsers import numbered
 from ankigen.parsers.common import Sections, atx_heading, is_blank, list_number, orphan_text, snippet
+
+# The sniffer's reading of an item: a ``---`` line at the margin and a numbered line between two.
+_RULE = re.compile(r"^-{2,}[ \t]*$")
+_NUMBERED_QUESTION = re.compile(r"^[ \t]*\d+[.)][ \t]+\S")
 
 
 def _is_separator(line: str) -> bool:
@@ -251,6 +256,17 @@ class _Parser:
                     markup="markdown",
                 )
             )
+
+
+def count_items(text: str) -> int:
+    """How many ``---`` / ``N. question`` / ``---`` triples ``text`` holds (format detection; blank
+    lines allowed around the question)."""
+    lines = [line for line in text.split("\n") if line.strip()]
+    return sum(
+        1
+        for before, line, after in zip(lines, lines[1:], lines[2:], strict=False)
+        if _RULE.match(before) and _NUMBERED_QUESTION.match(line) and _RULE.match(after)
+    )
 
 
 def parse(text: str, path: str) -> ParseResult:
