@@ -9,10 +9,31 @@ import re
 
 from ankigen import rules
 from ankigen.model import Diagnostic
+from ankigen.parsers.md_text import front_of, without_symbols
 
 SNIPPET = 80  # characters of a line quoted in a diagnostic
 _MAX_NUMBER_DIGITS = 9
 _CLOSING_HASHES = re.compile(r"(?:^|\s+)#+\s*$")
+FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")  # a code fence line; group 1 is its run of ` or ~
+_TAB = 4
+
+
+def indent_width(line: str) -> int:
+    """The width of ``line``'s leading spaces and tabs (a tab advances to the next multiple of four)."""
+    s = line.lstrip(" \t")
+    return len(line[: len(line) - len(s)].expandtabs(_TAB))
+
+
+def closes_fence(line: str, fence: str) -> bool:
+    """Whether ``line`` closes the code fence opened by the run ``fence`` (```` ``` ````, ``~~~~``):
+    the same character at least as many times, and nothing else on the line."""
+    m = FENCE.match(line)
+    return (
+        m is not None
+        and m.group(1)[0] == fence[0]
+        and len(m.group(1)) >= len(fence)
+        and not line.strip().strip(fence[0])
+    )
 
 
 def is_blank(line: str) -> bool:
@@ -86,8 +107,27 @@ def loose_atx_heading(line: str) -> tuple[int, str] | None:
     return level, title
 
 
+def context_title(heading: str) -> str:
+    """A heading's text as plain text, the one dialect of ``Card.context`` and of a document title.
+
+    Numbering, a wholly bold wrap and trailing source links go (as from a card front); links become
+    their text; ``**``/``__``/backtick marks, emoji (also ``:robot:`` shortcodes) and backslash escapes
+    are removed; runs of whitespace become one space.
+    """
+    text = front_of(heading)
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"(\*\*|__|`)", "", text)
+    text = re.sub(r":[a-z0-9_+-]+:", "", text)  # GitHub emoji shortcodes such as :robot:
+    text = re.sub(r"\\([\\`*_{}\[\]()#+\-.!])", r"\1", text)  # Markdown backslash escapes
+    text = " ".join(text.split())
+    return without_symbols(text).strip() or text.strip()
+
+
 class Sections:
-    """The stack of headings above the current line: a heading closes those at its level or deeper."""
+    """The stack of headings above the current line: a heading closes those at its level or deeper.
+
+    Titles are kept as :func:`context_title` gives them.
+    """
 
     def __init__(self) -> None:
         self._stack: list[tuple[int, str]] = []
@@ -96,7 +136,7 @@ class Sections:
         """A heading of ``level`` starts a section titled ``title``."""
         while self._stack and self._stack[-1][0] >= level:
             self._stack.pop()
-        self._stack.append((level, title))
+        self._stack.append((level, context_title(title)))
 
     def titles(self) -> tuple[str, ...]:
         """The open sections' titles, outermost first (a card's ``context``)."""

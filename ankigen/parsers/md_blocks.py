@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ankigen.parsers.common import loose_atx_heading
+from ankigen.parsers.common import indent_width, loose_atx_heading
 
 BLANK, TEXT, CODE, HTML, HR, HEADING, FRONT = "blank", "text", "code", "html", "hr", "heading", "front"
 
@@ -52,19 +52,6 @@ class Scan:
     headings: list[Heading] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)
     unclosed_fences: list[int] = field(default_factory=list)
-
-
-def _indent(line: str) -> int:
-    """Width of the line's leading whitespace, tabs counting as four columns."""
-    width = 0
-    for ch in line:
-        if ch == " ":
-            width += 1
-        elif ch == "\t":
-            width += 4 - width % 4
-        else:
-            break
-    return width
 
 
 def _is_prose(line: str) -> bool:
@@ -172,7 +159,7 @@ class _Scanner:
             kinds[j] = FRONT
         while self.i < len(lines):
             line = lines[self.i]
-            self.ind = _indent(line)
+            self.ind = indent_width(line)
             for rule in self.rules:
                 if rule(line):
                     break
@@ -266,7 +253,7 @@ class _Scanner:
             and (i == 1 or kinds[i - 2] in (BLANK, HEADING, HR, FRONT, CODE, HTML))
             and not _LIST_ITEM.match(lines[i - 1])
             and not lines[i - 1].lstrip().startswith((">", "|", "<"))
-            and _indent(lines[i - 1]) <= 3
+            and indent_width(lines[i - 1]) <= 3
             and not (line.startswith("-") and _is_prose(lines[i - 1]))
         ):
             return False

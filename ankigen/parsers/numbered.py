@@ -29,30 +29,32 @@ from typing import NamedTuple
 
 from ankigen import rules
 from ankigen.model import Card, Diagnostic, Markup, ParseResult
-from ankigen.parsers.common import Sections, atx_heading, orphan_text, snippet
+from ankigen.parsers.common import (
+    FENCE,
+    Sections,
+    atx_heading,
+    closes_fence,
+    context_title,
+    indent_width,
+    orphan_text,
+    snippet,
+)
 
 _TAB = 4
 _ITEM = re.compile(r"^([ \t]*)(\*\*|__)?(\d{1,9})[.)](?=[ \t]|\*\*|__)[ \t]*(.*?)\s*$")
 _LABEL = re.compile(r"^(?:\*\*|__)?([^\W\d_][\w-]{0,9}?)\s*(?:\d{1,4})?\s*[:：)](?:\*\*|__)?(?:[ \t]+|$)")
 _KNOWN_LABELS = frozenset(["a", "ans", "answer"])  # ties only: any word opening 3+ answers is one too
 _LINK_ONLY = re.compile(r"^\[(?:[^\[\]]|\[[^\[\]]*\])*\]\([^()]*\)$")
-_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
 _RULE = re.compile(r"^[ \t]{0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _CLOSED = (".", "?", "？", "!", ":", "：", ")", "。", "*", "_", "`", '"', "”")
 _SEQUENTIAL_SHARE = 0.8  # of its questions each numbered one more than the last: "numbers its questions"
 _NA = re.compile(r"(?i)^(?:na|n/a|n\.a\.|tbd|todo)\.?$")
 
 
-def _indent(line: str) -> int:
-    """The width of ``line``'s leading whitespace (tabs to four columns)."""
-    s = line.lstrip(" \t")
-    return len(line[: len(line) - len(s)].expandtabs(_TAB))
-
-
 def _dedent(line: str, cols: int) -> str:
     """``line`` with up to ``cols`` columns of leading whitespace removed."""
     expanded = line.expandtabs(_TAB) if line[:1] in " \t" else line
-    return expanded[min(cols, _indent(expanded)) :]
+    return expanded[min(cols, indent_width(expanded)) :]
 
 
 def _is_question_line(text: str) -> bool:
@@ -101,7 +103,7 @@ def _item(line: str) -> _Numbered | None:
     text = (m.group(2) or "") + m.group(4)
     if text.startswith("#") or _LINK_ONLY.match(text.strip("*_ ")):
         return None  # a heading inside a list item (Markdown), or a contents line of links
-    return _Numbered(_indent(line), len(line[: m.start(4)].expandtabs(_TAB)), text, int(m.group(3)))
+    return _Numbered(indent_width(line), len(line[: m.start(4)].expandtabs(_TAB)), text, int(m.group(3)))
 
 
 def _fences(lines: list[str]) -> dict[int, int]:
@@ -109,13 +111,12 @@ def _fences(lines: list[str]) -> dict[int, int]:
     (an unclosed fence runs to the end, mapped to ``len(lines) - 1``)."""
     blocks: dict[int, int] = {}
     start: int | None = None
-    char, length = "", 0
+    fence = ""
     for i, line in enumerate(lines):
-        m = _FENCE.match(line)
         if start is None:
-            if m:
-                start, char, length = i, m.group(1)[0], len(m.group(1))
-        elif m and m.group(1)[0] == char and len(m.group(1)) >= length and not line.strip().strip(char):
+            if m := FENCE.match(line):
+                start, fence = i, m.group(1)
+        elif closes_fence(line, fence):
             blocks[start] = i
             start = None
     if start is not None:
@@ -175,7 +176,7 @@ class _Parser:
     def run(self) -> ParseResult:
         lines = self.lines
         for start, end in self.blocks.items():
-            if end == len(lines) - 1 and not (end > start and _FENCE.match(lines[end])):
+            if end == len(lines) - 1 and not (end > start and FENCE.match(lines[end])):
                 self.warn(start, rules.UNCLOSED_FENCE, "code fence opened here is never closed")
         open_: _Item | None = None
         blank = True
@@ -203,10 +204,10 @@ class _Parser:
                 i += 1
                 continue
             heading = None if self.fenced[i] else atx_heading(line)
-            if heading is not None and (open_ is None or _indent(line) <= open_.marker_col):
+            if heading is not None and (open_ is None or indent_width(line) <= open_.marker_col):
                 open_ = None
                 if i == first and self.result.title is None:
-                    self.result.title = heading[1]
+                    self.result.title = context_title(heading[1])
                 else:
                     self.sections.enter(*heading)
                 blank = True
@@ -246,8 +247,8 @@ class _Parser:
     def belongs(self, item: _Item, i: int, blank: bool) -> bool:
         """Does line ``i`` (not blank, not an item) belong to the open item?"""
         line = self.lines[i]
-        if not blank or self.fenced[i] or _indent(line) > item.marker_col:
-            return not (_RULE.match(line) and _indent(line) <= item.marker_col and not self.fenced[i])
+        if not blank or self.fenced[i] or indent_width(line) > item.marker_col:
+            return not (_RULE.match(line) and indent_width(line) <= item.marker_col and not self.fenced[i])
         s = line.strip()
         if _LABEL.match(s) and self.label_word(s) is not None:
             return True
@@ -338,7 +339,7 @@ class _Parser:
         """The answer text of ``rows`` with indentation, a leading quote and a label removed."""
         if not rows:
             return "", 0, 0
-        widths = [_indent(self.lines[k]) for k in rows if self.lines[k].strip() and not self.fenced[k]]
+        widths = [indent_width(self.lines[k]) for k in rows if self.lines[k].strip() and not self.fenced[k]]
         cut = min(widths, default=item.text_col)
         if cut >= item.text_col + 4:
             cut = item.text_col  # indented four past the question's text: a code block

@@ -23,15 +23,23 @@ from typing import Literal
 
 from ankigen import rules
 from ankigen.model import Card, Diagnostic, Markup, ParseResult
-from ankigen.parsers.common import Sections, atx_heading, is_blank, list_number, orphan_text, snippet
-from ankigen.parsers.md_text import hard_breaks
+from ankigen.parsers.common import (
+    FENCE,
+    Sections,
+    atx_heading,
+    closes_fence,
+    context_title,
+    is_blank,
+    list_number,
+    orphan_text,
+    snippet,
+)
 
 _TAB = 8
 _MAX_MARKER_DIGITS = 6
 _MAX_MESSAGE = 2000
 _NO_CAP = 1 << 30
 _QUOTE = re.compile(r"(?: {0,3}> ?)+")
-_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
 
 Kind = Literal["Q", "A"]
 
@@ -274,7 +282,7 @@ class _Parser:
         self.paragraph: list[_Item] = []
         self.prev_blank = True
         self.last_number: int | None = None  # of the last numbered Q marker ("Q11:")
-        self.fence: tuple[str, int] | None = None  # the code fence open inside the card
+        self.fence: str | None = None  # the run of ` or ~ of the code fence open inside the card
         self.rules: tuple[Callable[[_Line], bool], ...] = (
             self.leaves_card,
             self.outside_card,
@@ -340,7 +348,7 @@ class _Parser:
                 )
             return
         if self.markup == "markdown":
-            front, back = hard_breaks(front), hard_breaks(back)
+            front, back = _hard_breaks(front), _hard_breaks(back)
         self.result.cards.append(
             Card(
                 front=front,
@@ -404,7 +412,7 @@ class _Parser:
             self.flush_paragraph()
             level, title = heading
             if level == 1 and not self.seen_content and self.result.title is None:
-                self.result.title = title
+                self.result.title = context_title(title)
             else:
                 self.sections.enter(level, title)
             return
@@ -504,9 +512,8 @@ class _Parser:
         """Inside a code fence a line is text, whatever it holds, until the fence closes."""
         assert self.fence is not None
         self.content(card, ln)
-        fence = _FENCE.match(ln.rest)
-        if fence and fence.group(1)[0] == self.fence[0] and len(fence.group(1)) >= self.fence[1]:
-            self.fence = None if not ln.rest.strip().strip(self.fence[0]) else self.fence
+        if closes_fence(ln.rest, self.fence):
+            self.fence = None
 
     # -- line rules, in order: each returns True when it took the line ------------------------------
     def leaves_card(self, ln: _Line) -> bool:
@@ -564,9 +571,9 @@ class _Parser:
         if self.card is None:
             return False
         self.content(self.card, ln)
-        fence = _FENCE.match(ln.rest)
+        fence = FENCE.match(ln.rest)
         if fence and not (fence.group(1)[0] == "`" and "`" in ln.rest[fence.end() :]):
-            self.fence = (fence.group(1)[0], len(fence.group(1)))
+            self.fence = fence.group(1)
         return True
 
     def content(self, card: _Open, ln: _Line) -> None:
@@ -611,6 +618,32 @@ def _split_implicit(items: list[_Item]) -> tuple[list[_Item], list[_Item]]:
         if first_blank < end:
             split = first_blank
     return items[:split], items[split:end]
+
+
+_LIST_START = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]")
+
+
+def _hard_breaks(text: str) -> str:
+    """Markdown ``text`` whose line breaks render as written: a hard break (two trailing spaces) ends
+    every line followed by another line of the same paragraph; code fences and tables are left alone.
+    """
+    lines = text.split("\n")
+    fence: str | None = None
+    for k, line in enumerate(lines):
+        if fence is not None:
+            if closes_fence(line, fence):
+                fence = None
+            continue
+        if m := FENCE.match(line):
+            fence = m.group(1)
+            continue
+        nxt = lines[k + 1] if k + 1 < len(lines) else ""
+        if not line.strip() or not nxt.strip() or line.endswith(("  ", "\\")) or FENCE.match(nxt):
+            continue
+        if line.lstrip().startswith(("|", "#")) or nxt.lstrip().startswith("|") or _LIST_START.match(nxt):
+            continue  # tables, headings, and lines a list item follows break anyway
+        lines[k] = line + "  "
+    return "\n".join(lines)
 
 
 def count_markers(text: str) -> tuple[int, int]:

@@ -19,7 +19,15 @@ from dataclasses import dataclass, field
 from ankigen import rules
 from ankigen.model import Card, Diagnostic, ParseResult
 from ankigen.parsers import numbered
-from ankigen.parsers.common import Sections, atx_heading, is_blank, list_number, orphan_text, snippet
+from ankigen.parsers.common import (
+    Sections,
+    atx_heading,
+    context_title,
+    is_blank,
+    list_number,
+    orphan_text,
+    snippet,
+)
 
 # The sniffer's reading of an item: a ``---`` line at the margin and a numbered line between two.
 _RULE = re.compile(r"^-{2,}[ \t]*$")
@@ -161,7 +169,7 @@ class _Parser:
             if heading is not None:
                 self.flush(paragraph)
                 if i == first_content and self.result.title is None:
-                    self.result.title = heading[1]
+                    self.result.title = context_title(heading[1])
                 else:
                     self.sections.enter(*heading)
             elif not _is_separator(line):
