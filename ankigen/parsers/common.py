@@ -124,13 +124,20 @@ def context_title(heading: str) -> str:
 
 
 class Sections:
-    """The stack of headings above the current line: a heading closes those at its level or deeper.
-
-    Titles are kept as :func:`context_title` gives them.
-    """
+    """The document title and the stack of headings above the current line: a heading closes those at
+    its level or deeper. Titles are kept as :func:`context_title` gives them."""
 
     def __init__(self) -> None:
         self._stack: list[tuple[int, str]] = []
+        self.title: str | None = None
+
+    def heading(self, level: int, text: str, at_top: bool) -> None:
+        """A heading outside cards: the document's title when it is the first one ``at_top`` of the
+        document (each parser says what that means), else a section."""
+        if at_top and self.title is None:
+            self.title = context_title(text)
+        else:
+            self.enter(level, text)
 
     def enter(self, level: int, title: str) -> None:
         """A heading of ``level`` starts a section titled ``title``."""

@@ -34,7 +34,6 @@ from ankigen.parsers.common import (
     Sections,
     atx_heading,
     closes_fence,
-    context_title,
     indent_width,
     orphan_text,
     snippet,
@@ -206,10 +205,7 @@ class _Parser:
             heading = None if self.fenced[i] else atx_heading(line)
             if heading is not None and (open_ is None or indent_width(line) <= open_.marker_col):
                 open_ = None
-                if i == first and self.result.title is None:
-                    self.result.title = context_title(heading[1])
-                else:
-                    self.sections.enter(*heading)
+                self.sections.heading(*heading, at_top=i == first)
                 blank = True
                 i += 1
                 continue
@@ -287,6 +283,7 @@ class _Parser:
 
     # -- cards ---------------------------------------------------------------------------------
     def finish(self) -> ParseResult:
+        self.result.title = self.sections.title
         asked: dict[str, int] = {}
         for k, item in enumerate(self.items):
             asked[_key(" ".join(item.question))] = k

@@ -28,7 +28,6 @@ from ankigen.parsers.common import (
     Sections,
     atx_heading,
     closes_fence,
-    context_title,
     is_blank,
     list_number,
     orphan_text,
@@ -410,11 +409,7 @@ class _Parser:
         heading = atx_heading(ln.rest)
         if heading is not None:
             self.flush_paragraph()
-            level, title = heading
-            if level == 1 and not self.seen_content and self.result.title is None:
-                self.result.title = context_title(title)
-            else:
-                self.sections.enter(level, title)
+            self.sections.heading(*heading, at_top=heading[0] == 1 and not self.seen_content)
             return
         self.paragraph.append(_Item(ln.lineno, ln.rest, False))
 
@@ -477,6 +472,7 @@ class _Parser:
             self.line(lineno, raw, rest, quoted)
         self.finish_card()
         self.flush_paragraph()
+        self.result.title = self.sections.title
         if self.result.cards:
             self.result.diagnostics.extend(self.orphans)
         elif text.strip():

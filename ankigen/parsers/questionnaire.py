@@ -22,7 +22,6 @@ from ankigen.parsers import numbered
 from ankigen.parsers.common import (
     Sections,
     atx_heading,
-    context_title,
     is_blank,
     list_number,
     orphan_text,
@@ -168,14 +167,12 @@ class _Parser:
             heading = atx_heading(line)
             if heading is not None:
                 self.flush(paragraph)
-                if i == first_content and self.result.title is None:
-                    self.result.title = context_title(heading[1])
-                else:
-                    self.sections.enter(*heading)
+                self.sections.heading(*heading, at_top=i == first_content)
             elif not _is_separator(line):
                 paragraph.append(i)
             i += 1
         self.flush(paragraph)
+        self.result.title = self.sections.title
         if self.result.cards:
             self.result.diagnostics.extend(self.orphans)
         elif any(line.strip() for line in lines):
