@@ -42,19 +42,21 @@ _QUOTE = re.compile(r"(?: {0,3}> ?)+")
 
 Kind = Literal["Q", "A"]
 
-# The sniffer's line patterns for the markers :func:`_marker` reads: Q: Q. Q) Q001: Q-001. **Q:**
-# Question 3: (also quoted with >).
+# The marker grammar :func:`_marker` reads, and the sniffer's line patterns for it (a looser reading,
+# for format detection): Q: Q. Q) Q001: Q-001. **Q:** Question 3: (also quoted with >).
+_WORD_MARKERS = (("Question", "Q"), ("Answer", "A"), ("QUESTION", "Q"), ("ANSWER", "A"), ("Ans", "A"))
+_NUMBER = rf"\d{{1,{_MAX_MARKER_DIGITS}}}"
+_LINE_START = r"^[ \t]*(?:>[ \t]*)*"
 _QUESTION_LINE = re.compile(
-    r"^[ \t]*(?:>[ \t]*)*(?:[-*+][ \t]+)?(?:\*\*|__)?"
-    r"(?:Q(?:-?\d{1,6})?[:.)]|(?:Question|QUESTION)(?: ?\d{1,6})?:)",
+    rf"{_LINE_START}(?:[-*+][ \t]+)?(?:\*\*|__)?"
+    rf"(?:Q(?:-?{_NUMBER})?[:.)]|(?:{'|'.join(w for w, k in _WORD_MARKERS if k == 'Q')})(?: ?{_NUMBER})?:)",
     re.MULTILINE,
 )
-_ANSWER_LINE = re.compile(
-    r"^[ \t]*(?:>[ \t]*)*(?:[-*+][ \t]+)?(?:\*\*|__)?A(?:-?\d{1,6})?[:.)]", re.MULTILINE
-)
+_ANSWER_LINE = re.compile(rf"{_LINE_START}(?:[-*+][ \t]+)?(?:\*\*|__)?A(?:-?{_NUMBER})?[:.)]", re.MULTILINE)
 # "Answer:" lines mark answers only beside question markers: under "### Q1: …" headings they are labels.
 _ANSWER_WORD_LINE = re.compile(
-    r"^[ \t]*(?:>[ \t]*)*(?:\*\*|__)?(?:Answer|ANSWER|Ans)(?: ?\d{1,6})?:", re.MULTILINE
+    rf"{_LINE_START}(?:\*\*|__)?(?:{'|'.join(w for w, k in _WORD_MARKERS if k == 'A')})(?: ?{_NUMBER})?:",
+    re.MULTILINE,
 )
 # The second option of a multiple-choice list ("B) softmax"): its "A)" lines are options, not answers.
 _OPTION_LINE = re.compile(r"^[ \t]*(?:[-*+][ \t]+)?\(?B[.)][ \t]", re.MULTILINE)
@@ -138,9 +140,6 @@ def _unquote(line: str) -> tuple[str, bool]:
     if match is None:
         return line, False
     return line[match.end() :], True
-
-
-_WORD_MARKERS = (("Question", "Q"), ("Answer", "A"), ("QUESTION", "Q"), ("ANSWER", "A"), ("Ans", "A"))
 
 
 def _marker(rest: str, follows: int | None = None) -> _Marker | None:
