@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from ankigen import rules
 from ankigen.model import Card, Diagnostic, Markup, ParseResult
@@ -88,8 +88,7 @@ class _Open:
     a_markers: int = 0
 
 
-@dataclass(frozen=True)
-class _Line:
+class _Line(NamedTuple):
     """One source line as the rules see it: ``rest`` is ``raw`` without its ``>`` quote prefixes."""
 
     lineno: int
@@ -148,7 +147,7 @@ def _marker(rest: str, follows: int | None = None) -> _Marker | None:
     too when ``follows`` is 11.
     """
     i, col = _indent(rest)
-    j = _after_bullet(rest, i)
+    j = _after_bullet(rest, i) if rest[i : i + 1] in ("-", "*", "+") else i
     bold = rest[j : j + 2] if rest.startswith(("**", "__"), j) else ""
     j += len(bold)
     if j >= len(rest) or rest[j] not in "QA":
@@ -486,7 +485,9 @@ class _Parser:
             self.fenced(self.card, _Line(lineno, raw, rest, quoted, blank, None))
         else:
             ln = _Line(lineno, raw, rest, quoted, blank, self.read_marker(rest))
-            any(rule(ln) for rule in self.rules)
+            for rule in self.rules:
+                if rule(ln):
+                    break
             if not blank:
                 self.seen_content = True
         self.prev_blank = blank
