@@ -39,7 +39,8 @@ class Card:
     ``markup == "plain"``); ``line``/``end_line`` are the 1-based span of the card
     in ``source``; ``back_line`` is the line where ``back`` starts (so a problem at
     offset *n* inside ``back`` is at ``back_line + n``); ``context`` holds the
-    enclosing section titles, outermost first.
+    enclosing section titles, outermost first, as plain text (from every parser alike,
+    see :func:`ankigen.parsers.common.context_title`).
     """
 
     front: str

@@ -4,36 +4,16 @@ from __future__ import annotations
 
 import codecs
 import os
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ankigen import rules
 from ankigen.model import Diagnostic
-from ankigen.parsers import numbered
+from ankigen.parsers import markdown, numbered, qa, questionnaire
 
 SOURCE_SUFFIXES = (".md", ".markdown", ".txt")
 _SNIFF_BYTES = 8192
-
-# The marker spellings the qa parser accepts: Q: Q. Q) Q001: Q-001. **Q:** Question 3: (also quoted with >).
-_QUESTION_LINE = re.compile(
-    r"^[ \t]*(?:>[ \t]*)*(?:[-*+][ \t]+)?(?:\*\*|__)?"
-    r"(?:Q(?:-?\d{1,6})?[:.)]|(?:Question|QUESTION)(?: ?\d{1,6})?:)",
-    re.MULTILINE,
-)
-_ANSWER_LINE = re.compile(
-    r"^[ \t]*(?:>[ \t]*)*(?:[-*+][ \t]+)?(?:\*\*|__)?A(?:-?\d{1,6})?[:.)]", re.MULTILINE
-)
-# "Answer:" lines mark answers only beside question markers: under "### Q1: …" headings they are labels.
-_ANSWER_WORD_LINE = re.compile(
-    r"^[ \t]*(?:>[ \t]*)*(?:\*\*|__)?(?:Answer|ANSWER|Ans)(?: ?\d{1,6})?:", re.MULTILINE
-)
-_HEADING_LINE = re.compile(r"^#{1,6}[ \t]", re.MULTILINE)
-# The second option of a multiple-choice list ("B) softmax"): its "A)" lines are options, not answers.
-_OPTION_LINE = re.compile(r"^[ \t]*(?:[-*+][ \t]+)?\(?B[.)][ \t]", re.MULTILINE)
-_NUMBERED_QUESTION = re.compile(r"^[ \t]*\d+[.)][ \t]+\S")
-_RULE = re.compile(r"^-{2,}[ \t]*$")
 
 
 @dataclass
@@ -113,17 +93,15 @@ def read_source(path: Path) -> SourceText:
 def detect_format(text: str) -> str:
     """Guess the note format of ``text``: ``qa``, ``questionnaire`` or ``markdown``.
 
-    The whole file is weighed: ``---`` questionnaire items win; otherwise numbered question items
-    (``1. What …?``), ``Q:``/``A:`` markers and headings are counted, and the layout that
-    holds most of the file's questions wins. ``A)`` lines followed by ``B)`` options are choices.
+    Each parser counts what it reads (its sniffer lives with it); the whole file is weighed here:
+    ``---`` questionnaire items win; otherwise numbered question items (``1. What …?``),
+    ``Q:``/``A:`` markers and headings are counted, and the layout that holds most of the file's
+    questions wins.
     """
-    if _count_questionnaire_items(text) >= 2:
+    if questionnaire.count_items(text) >= 2:
         return "questionnaire"
-    questions = len(_QUESTION_LINE.findall(text))
-    answers = max(0, len(_ANSWER_LINE.findall(text)) - len(_OPTION_LINE.findall(text)))
-    if questions:
-        answers += len(_ANSWER_WORD_LINE.findall(text))
-    headings = len(_HEADING_LINE.findall(text))
+    questions, answers = qa.count_markers(text)
+    headings = markdown.count_headings(text)
     markers = max(questions, answers)  # FAQs may mark only questions, or only answers
     listed = numbered.count_questions(text)
     if listed >= 3 and listed > questions and listed >= 2 * headings:
@@ -131,13 +109,3 @@ def detect_format(text: str) -> str:
     if (answers or questions >= 3) and markers and 2 * markers >= headings:
         return "qa"
     return "markdown"
-
-
-def _count_questionnaire_items(text: str) -> int:
-    """Count ``---`` / ``N. question`` / ``---`` triples (blank lines allowed around the question)."""
-    lines = [line for line in text.split("\n") if line.strip()]
-    return sum(
-        1
-        for before, line, after in zip(lines, lines[1:], lines[2:], strict=False)
-        if _RULE.match(before) and _NUMBERED_QUESTION.match(line) and _RULE.match(after)
-    )

@@ -3,6 +3,9 @@
 Every parser has the signature ``parse(text, path) -> ParseResult``, where ``text``
 is already decoded (no BOM, ``\\n`` line endings) and ``path`` is the source path
 used in cards and diagnostics. Parsers never render HTML and never print.
+Each parser also counts what it reads (``qa.count_markers``, ``questionnaire.count_items``,
+``numbered.count_questions``, ``markdown.count_headings``) for :func:`ankigen.sources.detect_format`;
+what they share (headings, list numbers, sections, fences, snippets) is in :mod:`.common`.
 """
 
 from __future__ import annotations

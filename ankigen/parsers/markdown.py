@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from ankigen import rules
 from ankigen.model import Card, ParseResult
 from ankigen.parsers import md_text as mt
+from ankigen.parsers.common import context_title
 from ankigen.parsers.md_blocks import BLANK, CODE, FRONT, HR, HTML, TEXT, Heading, scan
 
 _LINK_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+\[(?:[^\[\]]|\[[^\[\]]*\])*\]\((?:[^()]|\([^()]*\))*\)\s*$")
@@ -51,23 +52,13 @@ class _Draft:
     prose: bool = False  # answered by prose-sentence headings that follow it
 
 
+_HEADING_LINE = re.compile(r"^#{1,6}[ \t]", re.MULTILINE)
 _TASK_ITEM = re.compile(r"^\s*[-*+]\s+\[[ xX]\]\s")
 
 
 def _is_chapter(text: str) -> bool:
     """A bold-only heading such as ``# **Low Level Techniques**`` titles a chapter."""
     return bool(re.fullmatch(r"(\*\*|__)[^*_].*?\1", text.strip())) and not mt.is_question(text)
-
-
-def _context_title(text: str) -> str:
-    """A heading as plain text for ``Card.context``."""
-    text = mt.front_of(text)
-    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    text = re.sub(r"(\*\*|__|`)", "", text)
-    text = re.sub(r":[a-z0-9_+-]+:", "", text)  # GitHub emoji shortcodes such as :robot:
-    text = re.sub(r"\\([\\`*_{}\[\]()#+\-.!])", r"\1", text)  # Markdown backslash escapes
-    text = " ".join(text.split())
-    return mt.without_symbols(text).strip() or text.strip()
 
 
 def _dedent(text: str) -> str:
@@ -256,7 +247,7 @@ class _Parser:
     def emit(self, node: _Node, ctx: tuple[str, ...]) -> _Draft | None:
         """Turn one heading (and its subtree) into cards, a section, or a skipped question."""
         question = mt.is_question(node.text)
-        title = _context_title(mt.front_of(node.text, self.bare_numbers))
+        title = context_title(mt.front_of(node.text, self.bare_numbers))
         child_ctx = ctx if question else (*ctx, title)
         rule = self._placeholder(node.body, node.body_end)
         if rule is None and not question and self._not_study_material(node.body, node.body_end):
@@ -387,7 +378,7 @@ class _Parser:
         self._orphan_check(0, first)
         title = self.title_node(roots)
         if title is not None:
-            self.result.title = _context_title(title.text)
+            self.result.title = context_title(title.text)
             self._orphan_check(title.body, title.body_end)
             self.walk(title.children, (), None)
         else:
@@ -409,6 +400,11 @@ class _Parser:
         if not self.result.cards and any(line.strip() for line in self.lines):
             self.warn(0, rules.NO_CARDS, "no headings with answers found; no cards")
         return self.result
+
+
+def count_headings(text: str) -> int:
+    """How many lines of ``text`` are ``#`` headings (format detection)."""
+    return len(_HEADING_LINE.findall(text))
 
 
 def parse(text: str, path: str) -> ParseResult:

@@ -9,18 +9,19 @@ Every step is linear in the input: searches for a closing fence or tag remember 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from ankigen.parsers.common import indent_width, loose_atx_heading
 
 BLANK, TEXT, CODE, HTML, HR, HEADING, FRONT = "blank", "text", "code", "html", "hr", "heading", "front"
 
 _FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})(.*)$")
-_ATX = re.compile(r"^(#{1,6})(.*)$")
 _LIST_ATX = re.compile(r"^\s{0,3}(?:[-*+]|\d{1,9}[.)])\s+(#{1,6})\s+(.*)$")
 _LIST_ITEM = re.compile(r"^\s{0,3}(?:[-*+]|\d{1,9}[.)])(?:\s|$)")
 _SETEXT = re.compile(r"^(=+|-+)[ \t]*$")
 _HR = re.compile(r"^ {0,3}(?:(?:-[ \t]*){3,}|(?:_[ \t]*){3,}|(?:\*[ \t]*){3,})$")
 _HTML_OPEN = re.compile(r"^ {0,3}<([A-Za-z][A-Za-z0-9-]*)(?=[\s/>]|$)")
-_CLOSING_HASHES = re.compile(r"(?:^|\s+)#+\s*$")
 _BLOCK_TAG_NAMES = (
     "address article aside blockquote body canvas center details dialog dd div dl dt fieldset "
     "figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr iframe main math menu nav "
@@ -53,30 +54,10 @@ class Scan:
     unclosed_fences: list[int] = field(default_factory=list)
 
 
-def _indent(line: str) -> int:
-    """Width of the line's leading whitespace, tabs counting as four columns."""
-    width = 0
-    for ch in line:
-        if ch == " ":
-            width += 1
-        elif ch == "\t":
-            width += 4 - width % 4
-        else:
-            break
-    return width
-
-
 def _is_prose(line: str) -> bool:
     """A long sentence ending with a period: above ``---`` it is a paragraph and a rule, not a heading."""
     text = line.strip()
     return text.endswith(".") and len(text.split()) >= 8
-
-
-def heading_text(raw: str) -> str:
-    """Strip the optional closing ``###`` sequence and surrounding whitespace of an ATX heading."""
-    text = raw.strip()
-    stripped = _CLOSING_HASHES.sub("", text)
-    return stripped.strip() if stripped.strip() else text
 
 
 class _Scanner:
@@ -86,6 +67,22 @@ class _Scanner:
         self.scan = Scan(kinds=self.kinds)
         self.fence_fail: dict[str, int] = {}  # fence char -> smallest length whose close was missing
         self.tag_fail: set[str] = set()  # tag names whose close tag was missing once
+        self.i = 0  # the line being labelled
+        self.ind = 0  # its indentation
+        self.block_start = True  # the previous line ended a block (blank line, heading, start)
+        self.in_list = False
+        self.rules: tuple[Callable[[str], bool], ...] = (
+            self._blank,
+            self._fenced_code,
+            self._indented_code,
+            self._nested_heading,
+            self._html_block,
+            self._atx,
+            self._list_atx,
+            self._setext,
+            self._hr,
+            self._text,
+        )
 
     def _find_fence_close(self, start: int, char: str, length: int, in_item: bool) -> int:
         """Index of the fence's last line, or -1 when it never closes.
@@ -155,105 +152,155 @@ class _Scanner:
         return 0
 
     def run(self) -> Scan:
+        """Label the lines: the first rule of :attr:`rules` that claims a line decides its kind."""
         lines, kinds = self.lines, self.kinds
-        i = self._front_matter()
-        for j in range(i):
+        self.i = self._front_matter()
+        for j in range(self.i):
             kinds[j] = FRONT
-        block_start = True  # the previous line ended a block (blank line, heading, start)
-        in_list = False
-        while i < len(lines):
-            line = lines[i]
-            if not line.strip():
-                kinds[i] = BLANK
-                block_start = True
-                i += 1
-                continue
-            ind = _indent(line)
-            fence = _FENCE.match(line)
-            if fence and (ind <= 3 or in_list) and not (fence.group(2)[0] == "`" and "`" in fence.group(3)):
-                close = self._find_fence_close(
-                    i + 1, fence.group(2)[0], len(fence.group(2)), ind > 0 and in_list
-                )
-                if close >= 0:
-                    for j in range(i, close + 1):
-                        kinds[j] = CODE
-                    i, block_start = close + 1, True
-                    continue
-                self.scan.unclosed_fences.append(i)
-            prev = kinds[i - 1] if i else BLANK
-            if ind >= 4 and not in_list and prev in (BLANK, CODE, HEADING, HR, FRONT) and block_start:
-                kinds[i] = CODE
-                i += 1
-                continue
-            if in_list and ind >= 2 and line.lstrip().startswith("#"):
-                m = _ATX.match(line.lstrip())
-                if m and self._add_atx(i, m.group(1), m.group(2), nested=True):
-                    block_start = True
-                    i += 1
-                    continue
-            if block_start and ind <= 3:
-                if line.lstrip().startswith("<!--"):
-                    end = self._comment_end(i)
-                    for j in range(i, end + 1):
-                        kinds[j] = HTML
-                    i = end + 1
-                    continue
-                tag = _HTML_OPEN.match(line)
-                if tag and tag.group(1).lower() in BLOCK_TAGS:
-                    end = self._html_end(i, tag.group(1).lower())
-                    for j in range(i, end + 1):
-                        kinds[j] = HTML
-                    i, block_start = end + 1, False
-                    continue
-            m = _ATX.match(line)
-            if m and self._add_atx(i, m.group(1), m.group(2)):
-                block_start, in_list = True, False
-                i += 1
-                continue
-            m = _LIST_ATX.match(line)
-            if m and self._add_atx(i, m.group(1), m.group(2), in_item=True):
-                block_start, in_list = True, True
-                i += 1
-                continue
-            if (
-                _SETEXT.match(line)
-                and i > 0
-                and kinds[i - 1] == TEXT
-                and (i == 1 or kinds[i - 2] in (BLANK, HEADING, HR, FRONT, CODE, HTML))
-                and not _LIST_ITEM.match(lines[i - 1])
-                and not lines[i - 1].lstrip().startswith((">", "|", "<"))
-                and _indent(lines[i - 1]) <= 3
-                and not (line.startswith("-") and _is_prose(lines[i - 1]))
-            ):
-                level = 1 if line.startswith("=") else 2
-                kinds[i - 1] = kinds[i] = HEADING
-                self.scan.headings.append(Heading(level, lines[i - 1].strip(), i - 1, i + 1))
-                block_start, in_list = True, False
-                i += 1
-                continue
-            if _HR.match(line):
-                kinds[i] = HR
-                block_start, in_list = True, False
-                i += 1
-                continue
-            if _LIST_ITEM.match(line):
-                in_list = True
-            elif block_start and ind < 4 and prev == BLANK:
-                in_list = False
-            kinds[i] = TEXT
-            block_start = False
-            i += 1
+        while self.i < len(lines):
+            line = lines[self.i]
+            self.ind = indent_width(line)
+            for rule in self.rules:
+                if rule(line):
+                    break
         return self.scan
 
-    def _add_atx(self, i: int, hashes: str, raw: str, nested: bool = False, in_item: bool = False) -> bool:
-        text = heading_text(raw).lstrip("#").strip()
-        if not text:
-            if raw.strip(" \t#"):
-                return False
-            self.kinds[i] = HR  # a bare "####": an empty heading, never answer text
+    # -- block rules, in order: each claims the line at ``self.i`` (and moves past it) or returns False --
+    def _blank(self, line: str) -> bool:
+        if line.strip():
+            return False
+        self.kinds[self.i] = BLANK
+        self.block_start = True
+        self.i += 1
+        return True
+
+    def _fenced_code(self, line: str) -> bool:
+        """A ```` ``` ````/``~~~`` fence with its closing line; an unclosed one is recorded and read on."""
+        fence = _FENCE.match(line)
+        if (
+            not fence
+            or not (self.ind <= 3 or self.in_list)
+            or (fence.group(2)[0] == "`" and "`" in fence.group(3))
+        ):
+            return False
+        close = self._find_fence_close(
+            self.i + 1, fence.group(2)[0], len(fence.group(2)), self.ind > 0 and self.in_list
+        )
+        if close < 0:
+            self.scan.unclosed_fences.append(self.i)
+            return False
+        self._mark(close, CODE)
+        self.block_start = True
+        return True
+
+    def _indented_code(self, line: str) -> bool:
+        prev = self.kinds[self.i - 1] if self.i else BLANK
+        if (
+            self.ind < 4
+            or self.in_list
+            or prev not in (BLANK, CODE, HEADING, HR, FRONT)
+            or not self.block_start
+        ):
+            return False
+        self.kinds[self.i] = CODE
+        self.i += 1
+        return True
+
+    def _nested_heading(self, line: str) -> bool:
+        """A heading indented inside a list item: part of that item's content."""
+        if not (self.in_list and self.ind >= 2 and line.lstrip().startswith("#")):
+            return False
+        if not self._add_atx(line.lstrip(), nested=True):
+            return False
+        self.block_start = True
+        return True
+
+    def _html_block(self, line: str) -> bool:
+        """An HTML comment or a block-level tag at the start of a block, to its end."""
+        if not (self.block_start and self.ind <= 3):
+            return False
+        if line.lstrip().startswith("<!--"):
+            self._mark(self._comment_end(self.i), HTML)
             return True
-        self.kinds[i] = HEADING
-        self.scan.headings.append(Heading(len(hashes), text, i, i + 1, nested, in_item))
+        tag = _HTML_OPEN.match(line)
+        if not tag or tag.group(1).lower() not in BLOCK_TAGS:
+            return False
+        self._mark(self._html_end(self.i, tag.group(1).lower()), HTML)
+        self.block_start = False
+        return True
+
+    def _atx(self, line: str) -> bool:
+        if not self._add_atx(line):
+            return False
+        self.block_start, self.in_list = True, False
+        return True
+
+    def _list_atx(self, line: str) -> bool:
+        """``1. ### Question``: a heading that opens a list item."""
+        m = _LIST_ATX.match(line)
+        if not m or not self._add_atx(f"{m.group(1)} {m.group(2)}", in_item=True):
+            return False
+        self.block_start, self.in_list = True, True
+        return True
+
+    def _setext(self, line: str) -> bool:
+        """A ``===``/``---`` underline below a lone paragraph line makes that line a heading."""
+        i, lines, kinds = self.i, self.lines, self.kinds
+        if not (
+            _SETEXT.match(line)
+            and i > 0
+            and kinds[i - 1] == TEXT
+            and (i == 1 or kinds[i - 2] in (BLANK, HEADING, HR, FRONT, CODE, HTML))
+            and not _LIST_ITEM.match(lines[i - 1])
+            and not lines[i - 1].lstrip().startswith((">", "|", "<"))
+            and indent_width(lines[i - 1]) <= 3
+            and not (line.startswith("-") and _is_prose(lines[i - 1]))
+        ):
+            return False
+        level = 1 if line.startswith("=") else 2
+        kinds[i - 1] = kinds[i] = HEADING
+        self.scan.headings.append(Heading(level, lines[i - 1].strip(), i - 1, i + 1))
+        self.block_start, self.in_list = True, False
+        self.i += 1
+        return True
+
+    def _hr(self, line: str) -> bool:
+        if not _HR.match(line):
+            return False
+        self.kinds[self.i] = HR
+        self.block_start, self.in_list = True, False
+        self.i += 1
+        return True
+
+    def _text(self, line: str) -> bool:
+        """Anything else is paragraph text; a list item opens a list, a paragraph after a blank ends it."""
+        if _LIST_ITEM.match(line):
+            self.in_list = True
+        elif self.block_start and self.ind < 4 and (self.kinds[self.i - 1] if self.i else BLANK) == BLANK:
+            self.in_list = False
+        self.kinds[self.i] = TEXT
+        self.block_start = False
+        self.i += 1
+        return True
+
+    def _mark(self, end: int, kind: str) -> None:
+        """Label lines ``self.i`` to ``end`` (inclusive) as ``kind`` and move past them."""
+        for j in range(self.i, end + 1):
+            self.kinds[j] = kind
+        self.i = end + 1
+
+    def _add_atx(self, line: str, nested: bool = False, in_item: bool = False) -> bool:
+        """Record the heading ``line`` holds (a bare ``####`` is a rule); False when it is no heading."""
+        heading = loose_atx_heading(line)
+        if heading is None:
+            return False
+        level, text = heading
+        if not text:
+            self.kinds[self.i] = HR  # a bare "####": an empty heading, never answer text
+        else:
+            self.kinds[self.i] = HEADING
+            self.scan.headings.append(Heading(level, text, self.i, self.i + 1, nested, in_item))
+        self.i += 1
         return True
 
 

@@ -86,52 +86,6 @@ _TOC_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])?\s*\[[^\]]*\]\((?:#[^)]*)?\)\s*$"
 _BACK_TO_TOP = re.compile(r"(?i)(back\s+to\s+(?:top|toc|contents|index)|⬆|↥|\[\s*top\s*\])")
 
 
-def atx_heading(line: str) -> tuple[int, str] | None:
-    """``(level, title)`` when ``line`` is a Markdown ATX heading (at most 3 spaces in, no tab)."""
-    s = line.lstrip(" \t")
-    indent = line[: len(line) - len(s)]
-    if "\t" in indent or len(indent) > 3:
-        return None
-    level = 0
-    while level < len(s) and level < 7 and s[level] == "#":
-        level += 1
-    if not 1 <= level <= 6 or (level < len(s) and s[level] not in " \t"):
-        return None
-    title = s[level:].strip()
-    bare = title.rstrip("#")
-    if bare != title and (not bare or bare[-1] in " \t"):
-        title = bare.strip()  # a closing "###" sequence
-    return level, title
-
-
-_FENCE_LINE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
-_LIST_START = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]")
-
-
-def hard_breaks(text: str) -> str:
-    """Markdown ``text`` whose line breaks render as written: a hard break (two trailing spaces) ends
-    every line followed by another line of the same paragraph; code fences and tables are left alone.
-    """
-    lines = text.split("\n")
-    fence: str | None = None
-    for k, line in enumerate(lines):
-        m = _FENCE_LINE.match(line)
-        if fence is not None:
-            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) and not line.strip(" \t`~"):
-                fence = None
-            continue
-        if m:
-            fence = m.group(1)
-            continue
-        nxt = lines[k + 1] if k + 1 < len(lines) else ""
-        if not line.strip() or not nxt.strip() or line.endswith(("  ", "\\")) or _FENCE_LINE.match(nxt):
-            continue
-        if line.lstrip().startswith(("|", "#")) or nxt.lstrip().startswith("|") or _LIST_START.match(nxt):
-            continue  # tables, headings, and lines a list item follows break anyway
-        lines[k] = line + "  "
-    return "\n".join(lines)
-
-
 def strip_numbering(text: str) -> str:
     """Remove leading list/question numbering (``12.``, ``1)``, ``Q3.``, ``Q:``), also inside ``**…**``."""
     wrap = _STRONG_WRAP.match(text)

@@ -29,31 +29,31 @@ from typing import NamedTuple
 
 from ankigen import rules
 from ankigen.model import Card, Diagnostic, Markup, ParseResult
-from ankigen.parsers.md_text import atx_heading
+from ankigen.parsers.common import (
+    FENCE,
+    Sections,
+    atx_heading,
+    closes_fence,
+    indent_width,
+    orphan_text,
+    snippet,
+)
 
-_SNIPPET = 80
 _TAB = 4
 _ITEM = re.compile(r"^([ \t]*)(\*\*|__)?(\d{1,9})[.)](?=[ \t]|\*\*|__)[ \t]*(.*?)\s*$")
 _LABEL = re.compile(r"^(?:\*\*|__)?([^\W\d_][\w-]{0,9}?)\s*(?:\d{1,4})?\s*[:：)](?:\*\*|__)?(?:[ \t]+|$)")
 _KNOWN_LABELS = frozenset(["a", "ans", "answer"])  # ties only: any word opening 3+ answers is one too
 _LINK_ONLY = re.compile(r"^\[(?:[^\[\]]|\[[^\[\]]*\])*\]\([^()]*\)$")
-_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
 _RULE = re.compile(r"^[ \t]{0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _CLOSED = (".", "?", "？", "!", ":", "：", ")", "。", "*", "_", "`", '"', "”")
 _SEQUENTIAL_SHARE = 0.8  # of its questions each numbered one more than the last: "numbers its questions"
 _NA = re.compile(r"(?i)^(?:na|n/a|n\.a\.|tbd|todo)\.?$")
 
 
-def _indent(line: str) -> int:
-    """The width of ``line``'s leading whitespace (tabs to four columns)."""
-    s = line.lstrip(" \t")
-    return len(line[: len(line) - len(s)].expandtabs(_TAB))
-
-
 def _dedent(line: str, cols: int) -> str:
     """``line`` with up to ``cols`` columns of leading whitespace removed."""
     expanded = line.expandtabs(_TAB) if line[:1] in " \t" else line
-    return expanded[min(cols, _indent(expanded)) :]
+    return expanded[min(cols, indent_width(expanded)) :]
 
 
 def _is_question_line(text: str) -> bool:
@@ -68,11 +68,6 @@ def _bold_open(text: str) -> bool:
 def _question_closed(text: str) -> bool:
     """A question is complete when its bold is closed and it ends with closing punctuation."""
     return not _bold_open(text) and text.rstrip().endswith(_CLOSED)
-
-
-def _snippet(text: str) -> str:
-    first = text.strip().split("\n", 1)[0]
-    return first if len(first) <= _SNIPPET else first[:_SNIPPET] + "…"
 
 
 @dataclass
@@ -107,7 +102,7 @@ def _item(line: str) -> _Numbered | None:
     text = (m.group(2) or "") + m.group(4)
     if text.startswith("#") or _LINK_ONLY.match(text.strip("*_ ")):
         return None  # a heading inside a list item (Markdown), or a contents line of links
-    return _Numbered(_indent(line), len(line[: m.start(4)].expandtabs(_TAB)), text, int(m.group(3)))
+    return _Numbered(indent_width(line), len(line[: m.start(4)].expandtabs(_TAB)), text, int(m.group(3)))
 
 
 def _fences(lines: list[str]) -> dict[int, int]:
@@ -115,13 +110,12 @@ def _fences(lines: list[str]) -> dict[int, int]:
     (an unclosed fence runs to the end, mapped to ``len(lines) - 1``)."""
     blocks: dict[int, int] = {}
     start: int | None = None
-    char, length = "", 0
+    fence = ""
     for i, line in enumerate(lines):
-        m = _FENCE.match(line)
         if start is None:
-            if m:
-                start, char, length = i, m.group(1)[0], len(m.group(1))
-        elif m and m.group(1)[0] == char and len(m.group(1)) >= length and not line.strip().strip(char):
+            if m := FENCE.match(line):
+                start, fence = i, m.group(1)
+        elif closes_fence(line, fence):
             blocks[start] = i
             start = None
     if start is not None:
@@ -145,7 +139,7 @@ class _Parser:
         self.fenced = _inside(self.blocks, len(self.lines))
         self.result = ParseResult()
         self.items: list[_Item] = []
-        self.context: list[tuple[int, str]] = []
+        self.sections = Sections()
         self.orphans: list[Diagnostic] = []
         self.stray: list[list[int]] = []  # paragraphs outside any item (0-based line indexes)
         self.markup: Markup = "markdown" if path.lower().endswith((".md", ".markdown")) else "plain"
@@ -163,15 +157,9 @@ class _Parser:
             if 2 * sum(map(_is_question_line, texts)) >= len(texts):
                 for k, text in zip(para, texts, strict=True):
                     self.result.skipped += 1
-                    self.warn(k, rules.UNANSWERED_QUESTION, f"question has no answer: {_snippet(text)}")
-            elif any(ch.isalnum() for ch in "".join(texts)):
-                self.orphans.append(
-                    rules.ORPHAN_TEXT.at(
-                        self.path,
-                        para[0] + 1,
-                        f"text outside any question/answer is ignored: {_snippet(texts[0])}",
-                    )
-                )
+                    self.warn(k, rules.UNANSWERED_QUESTION, f"question has no answer: {snippet(text)}")
+            elif (orphan := orphan_text(self.path, para[0] + 1, "\n".join(texts))) is not None:
+                self.orphans.append(orphan)
 
     # -- scanning --------------------------------------------------------------------------------
     def top_item(self, i: int, open_: _Item | None) -> _Numbered | None:
@@ -187,7 +175,7 @@ class _Parser:
     def run(self) -> ParseResult:
         lines = self.lines
         for start, end in self.blocks.items():
-            if end == len(lines) - 1 and not (end > start and _FENCE.match(lines[end])):
+            if end == len(lines) - 1 and not (end > start and FENCE.match(lines[end])):
                 self.warn(start, rules.UNCLOSED_FENCE, "code fence opened here is never closed")
         open_: _Item | None = None
         blank = True
@@ -215,14 +203,9 @@ class _Parser:
                 i += 1
                 continue
             heading = None if self.fenced[i] else atx_heading(line)
-            if heading is not None and (open_ is None or _indent(line) <= open_.marker_col):
+            if heading is not None and (open_ is None or indent_width(line) <= open_.marker_col):
                 open_ = None
-                if i == first and self.result.title is None:
-                    self.result.title = heading[1]
-                else:
-                    while self.context and self.context[-1][0] >= heading[0]:
-                        self.context.pop()
-                    self.context.append(heading)
+                self.sections.heading(*heading, at_top=i == first)
                 blank = True
                 i += 1
                 continue
@@ -251,7 +234,7 @@ class _Parser:
         return item.listing or (not item.answer and found.number == 1 and item.number > 1)
 
     def open(self, i: int, found: _Numbered) -> _Item:
-        context = tuple(t for _, t in self.context)
+        context = self.sections.titles()
         item = _Item(i, found.marker_col, found.text_col, [found.text], found.number, context=context)
         item.closed_question = _question_closed(found.text)
         self.items.append(item)
@@ -260,8 +243,8 @@ class _Parser:
     def belongs(self, item: _Item, i: int, blank: bool) -> bool:
         """Does line ``i`` (not blank, not an item) belong to the open item?"""
         line = self.lines[i]
-        if not blank or self.fenced[i] or _indent(line) > item.marker_col:
-            return not (_RULE.match(line) and _indent(line) <= item.marker_col and not self.fenced[i])
+        if not blank or self.fenced[i] or indent_width(line) > item.marker_col:
+            return not (_RULE.match(line) and indent_width(line) <= item.marker_col and not self.fenced[i])
         s = line.strip()
         if _LABEL.match(s) and self.label_word(s) is not None:
             return True
@@ -300,6 +283,7 @@ class _Parser:
 
     # -- cards ---------------------------------------------------------------------------------
     def finish(self) -> ParseResult:
+        self.result.title = self.sections.title
         asked: dict[str, int] = {}
         for k, item in enumerate(self.items):
             asked[_key(" ".join(item.question))] = k
@@ -328,11 +312,11 @@ class _Parser:
             if asked_again:
                 return  # a line of the contents list that repeats the questions
             self.result.skipped += 1
-            self.warn(item.start, rules.UNANSWERED_QUESTION, f"question has no answer: {_snippet(front)}")
+            self.warn(item.start, rules.UNANSWERED_QUESTION, f"question has no answer: {snippet(front)}")
             return
         if _NA.match(back.strip(" *_`")):
             self.result.skipped += 1
-            message = f"answer is only {back.strip()!r}, question skipped: {_snippet(front)}"
+            message = f"answer is only {back.strip()!r}, question skipped: {snippet(front)}"
             self.warn(item.start, rules.NA_ANSWER, message)
             return
         self.result.cards.append(
@@ -352,7 +336,7 @@ class _Parser:
         """The answer text of ``rows`` with indentation, a leading quote and a label removed."""
         if not rows:
             return "", 0, 0
-        widths = [_indent(self.lines[k]) for k in rows if self.lines[k].strip() and not self.fenced[k]]
+        widths = [indent_width(self.lines[k]) for k in rows if self.lines[k].strip() and not self.fenced[k]]
         cut = min(widths, default=item.text_col)
         if cut >= item.text_col + 4:
             cut = item.text_col  # indented four past the question's text: a code block

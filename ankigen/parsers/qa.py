@@ -17,22 +17,49 @@ any other file they are plain text.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from ankigen import rules
 from ankigen.model import Card, Diagnostic, Markup, ParseResult
-from ankigen.parsers.md_text import atx_heading, hard_breaks
+from ankigen.parsers.common import (
+    FENCE,
+    Sections,
+    atx_heading,
+    closes_fence,
+    is_blank,
+    list_number,
+    orphan_text,
+    snippet,
+)
 
 _TAB = 8
-_SNIPPET = 80
 _MAX_MARKER_DIGITS = 6
 _MAX_MESSAGE = 2000
 _NO_CAP = 1 << 30
 _QUOTE = re.compile(r"(?: {0,3}> ?)+")
-_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
 
 Kind = Literal["Q", "A"]
+
+# The marker grammar :func:`_marker` reads, and the sniffer's line patterns for it (a looser reading,
+# for format detection): Q: Q. Q) Q001: Q-001. **Q:** Question 3: (also quoted with >).
+_WORD_MARKERS = (("Question", "Q"), ("Answer", "A"), ("QUESTION", "Q"), ("ANSWER", "A"), ("Ans", "A"))
+_NUMBER = rf"\d{{1,{_MAX_MARKER_DIGITS}}}"
+_LINE_START = r"^[ \t]*(?:>[ \t]*)*"
+_QUESTION_LINE = re.compile(
+    rf"{_LINE_START}(?:[-*+][ \t]+)?(?:\*\*|__)?"
+    rf"(?:Q(?:-?{_NUMBER})?[:.)]|(?:{'|'.join(w for w, k in _WORD_MARKERS if k == 'Q')})(?: ?{_NUMBER})?:)",
+    re.MULTILINE,
+)
+_ANSWER_LINE = re.compile(rf"{_LINE_START}(?:[-*+][ \t]+)?(?:\*\*|__)?A(?:-?{_NUMBER})?[:.)]", re.MULTILINE)
+# "Answer:" lines mark answers only beside question markers: under "### Q1: …" headings they are labels.
+_ANSWER_WORD_LINE = re.compile(
+    rf"{_LINE_START}(?:\*\*|__)?(?:{'|'.join(w for w, k in _WORD_MARKERS if k == 'A')})(?: ?{_NUMBER})?:",
+    re.MULTILINE,
+)
+# The second option of a multiple-choice list ("B) softmax"): its "A)" lines are options, not answers.
+_OPTION_LINE = re.compile(r"^[ \t]*(?:[-*+][ \t]+)?\(?B[.)][ \t]", re.MULTILINE)
 
 
 @dataclass
@@ -59,6 +86,17 @@ class _Open:
     hanging: bool | None = None
     para_start: int | None = None
     a_markers: int = 0
+
+
+class _Line(NamedTuple):
+    """One source line as the rules see it: ``rest`` is ``raw`` without its ``>`` quote prefixes."""
+
+    lineno: int
+    raw: str
+    rest: str
+    quoted: bool
+    blank: bool
+    marker: _Marker | None
 
 
 @dataclass
@@ -103,53 +141,69 @@ def _unquote(line: str) -> tuple[str, bool]:
     return line[match.end() :], True
 
 
-_WORD_MARKERS = (("Question", "Q"), ("Answer", "A"), ("QUESTION", "Q"), ("ANSWER", "A"), ("Ans", "A"))
-
-
 def _marker(rest: str, follows: int | None = None) -> _Marker | None:
     """Recognise ``Q:``, ``A.``, ``Q)``, ``Q001:``, ``A-001.``, ``**Q:**``, ``**Q: text**``,
     ``Question 3:``/``**Answer:**`` at the start of ``rest`` (also as a ``-`` list item); ``Q12 text``
     too when ``follows`` is 11.
     """
     i, col = _indent(rest)
-    n = len(rest)
-    j = i
-    if j + 1 < n and rest[j] in "-*+" and rest[j + 1] in " \t":  # "- **Q:** …", "* A: …" list items
-        j += 1
-        while j < n and rest[j] in " \t":
-            j += 1
-    bold = ""
-    if rest.startswith("**", j) or rest.startswith("__", j):
-        bold = rest[j : j + 2]
-        j += 2
-    if j >= n or rest[j] not in "QA":
+    j = _after_bullet(rest, i) if rest[i : i + 1] in ("-", "*", "+") else i
+    bold = rest[j : j + 2] if rest.startswith(("**", "__"), j) else ""
+    j += len(bold)
+    if j >= len(rest) or rest[j] not in "QA":
         return None
     kind: Kind = "Q" if rest[j] == "Q" else "A"
     word = next((w for w, k in _WORD_MARKERS if rest.startswith(w, j)), None)
-    j += len(word) if word else 1
-    if word and j < n and rest[j] == " " and j + 1 < n and rest[j + 1].isascii() and rest[j + 1].isdigit():
+    j, number = _marker_number(rest, j + (len(word) if word else 1), word is not None)
+    if (
+        j < len(rest)
+        and rest[j] in " \t"
+        and not bold
+        and kind == "Q"
+        and number is not None
+        and number == follows
+    ):
+        return _Marker(kind, col, _width(rest[i : j + 1], col), rest[j + 1 :], number)  # "Q12 text"
+    if j >= len(rest) or rest[j] not in ":.)" or (word and rest[j] != ":" and number is None):
+        return None
+    return _marker_text(rest, i, col, j, _Marker(kind, col, 0, "", number), bold)
+
+
+def _after_bullet(rest: str, j: int) -> int:
+    """Skip a ``-``/``*``/``+`` list bullet and its spaces at ``j`` ("- **Q:** …", "* A: …")."""
+    if j + 1 < len(rest) and rest[j] in "-*+" and rest[j + 1] in " \t":
+        j += 1
+        while j < len(rest) and rest[j] in " \t":
+            j += 1
+    return j
+
+
+def _marker_number(rest: str, j: int, word: bool) -> tuple[int, int | None]:
+    """Read a marker's number at ``j`` (``001``, ``-001``, `` 3`` after a word); return where it ends."""
+    n = len(rest)
+    if word and j + 1 < n and rest[j] == " " and rest[j + 1].isascii() and rest[j + 1].isdigit():
         j += 1  # "Question 3:"
-    if j < n and rest[j] == "-" and j + 1 < n and rest[j + 1].isascii() and rest[j + 1].isdigit():
+    if j + 1 < n and rest[j] == "-" and rest[j + 1].isascii() and rest[j + 1].isdigit():
         j += 1
     digits = j
     while j < n and rest[j].isascii() and rest[j].isdigit() and j - digits < _MAX_MARKER_DIGITS:
         j += 1
-    number = int(rest[digits:j]) if j > digits else None
-    if j < n and rest[j] in " \t" and not bold and kind == "Q" and number is not None and number == follows:
-        return _Marker(kind, col, _width(rest[i : j + 1], col), rest[j + 1 :], number)  # "Q12 text"
-    if j >= n or rest[j] not in ":.)" or (word and rest[j] != ":" and number is None):
-        return None
+    return j, int(rest[digits:j]) if j > digits else None
+
+
+def _marker_text(rest: str, i: int, col: int, j: int, marker: _Marker, bold: str) -> _Marker | None:
+    """Finish ``marker`` whose punctuation is at ``j``: close its bold, skip one space, take its text."""
     punct = rest[j]
     j += 1
     wraps = False
     if bold:
         if rest.startswith(bold, j):
             j += 2
-        elif kind == "Q" and rest.rstrip().endswith(bold) and len(rest.rstrip()) > j + 2:
+        elif marker.kind == "Q" and rest.rstrip().endswith(bold) and len(rest.rstrip()) > j + 2:
             wraps = True  # "**Q: the whole question?**"
         else:
             return None
-    if j < n:
+    if j < len(rest):
         if rest[j] in " \t":
             j += 1
         elif punct != ":" or (bold and not wraps):
@@ -157,7 +211,8 @@ def _marker(rest: str, follows: int | None = None) -> _Marker | None:
     text = rest[j:]
     if wraps:
         text = text.rstrip()[: -len(bold)]
-    return _Marker(kind, col, _width(rest[i:j], col), text, number)
+    marker.text_col, marker.text = _width(rest[i:j], col), text
+    return marker
 
 
 def _width(text: str, col: int = 0) -> int:
@@ -165,12 +220,6 @@ def _width(text: str, col: int = 0) -> int:
     for ch in text:
         col += _TAB - col % _TAB if ch == "\t" else 1
     return col
-
-
-def _snippet(text: str) -> str:
-    """First line of ``text``, shortened for a diagnostic message."""
-    first = text.strip().split("\n", 1)[0]
-    return first if len(first) <= _SNIPPET else first[:_SNIPPET] + "…"
 
 
 def _quoted_question(text: str) -> str:
@@ -185,10 +234,6 @@ def _is_rule(s: str) -> bool:
     return len(t) >= 3 and not t.strip(t[0]) and t[0] in "-=_*~"
 
 
-def _is_blank(s: str) -> bool:
-    return not s.strip()
-
-
 def _render(items: list[_Item], text_col: int, strip_first: bool) -> tuple[str, int, int]:
     """Join items into text; return ``(text, first_line, last_line)`` of the non-blank part.
 
@@ -197,17 +242,17 @@ def _render(items: list[_Item], text_col: int, strip_first: bool) -> tuple[str, 
     """
     start = 0
     end = len(items)
-    while start < end and _is_blank(items[start].text):
+    while start < end and is_blank(items[start].text):
         start += 1
     while end > start and (
-        _is_blank(items[end - 1].text) or (not items[end - 1].marker and _is_rule(items[end - 1].text))
+        is_blank(items[end - 1].text) or (not items[end - 1].marker and _is_rule(items[end - 1].text))
     ):
         end -= 1
     if start == end:
         return "", 0, 0
     cut = text_col
     for item in items[start:end]:
-        if not item.marker and not _is_blank(item.text):
+        if not item.marker and not is_blank(item.text):
             cut = min(cut, _indent(item.text)[1])
     out: list[str] = []
     for item in items[start:end]:
@@ -229,12 +274,19 @@ class _Parser:
         self.result = ParseResult()
         self.orphans: list[Diagnostic] = []
         self.card: _Open | None = None
-        self.context: list[tuple[int, str]] = []
+        self.sections = Sections()
         self.seen_content = False
         self.paragraph: list[_Item] = []
         self.prev_blank = True
         self.last_number: int | None = None  # of the last numbered Q marker ("Q11:")
-        self.fence: tuple[str, int] | None = None  # the code fence open inside the card
+        self.fence: str | None = None  # the run of ` or ~ of the code fence open inside the card
+        self.rules: tuple[Callable[[_Line], bool], ...] = (
+            self.leaves_card,
+            self.outside_card,
+            self.question_marker,
+            self.answer_marker,
+            self.continuation,
+        )
 
     # -- diagnostics -------------------------------------------------------------------------------
     def warn(self, line: int, rule: rules.Rule, message: str) -> None:
@@ -246,15 +298,9 @@ class _Parser:
         self.paragraph = []
         if not para:
             return
-        joined = "\n".join(item.text for item in para)
-        if any(ch.isalnum() for ch in joined):
-            self.orphans.append(
-                rules.ORPHAN_TEXT.at(
-                    self.path,
-                    para[0].line,
-                    f"text outside any question/answer is ignored: {_snippet(joined)}",
-                )
-            )
+        orphan = orphan_text(self.path, para[0].line, "\n".join(item.text for item in para))
+        if orphan is not None:
+            self.orphans.append(orphan)
 
     # -- cards ---------------------------------------------------------------------------------------
     def start_card(self, lineno: int, marker: _Marker, quoted: bool) -> None:
@@ -283,7 +329,7 @@ class _Parser:
                     rules.ORPHAN_TEXT.at(
                         self.path,
                         back_line,
-                        f"answer without a question is ignored: {_snippet(back)}",
+                        f"answer without a question is ignored: {snippet(back)}",
                     )
                 )
             return
@@ -299,7 +345,7 @@ class _Parser:
                 )
             return
         if self.markup == "markdown":
-            front, back = hard_breaks(front), hard_breaks(back)
+            front, back = _hard_breaks(front), _hard_breaks(back)
         self.result.cards.append(
             Card(
                 front=front,
@@ -308,12 +354,12 @@ class _Parser:
                 end_line=end_line,
                 back_line=back_line,
                 source=self.path,
-                context=tuple(title for _, title in self.context),
+                context=self.sections.titles(),
                 markup=self.markup,
             )
         )
 
-    def ends_card(self, card: _Open, lineno: int, rest: str, quoted: bool) -> bool:
+    def ends_card(self, card: _Open, ln: _Line) -> bool:
         """After a blank line, does this unmarked line leave the card?
 
         It does when it is a heading that starts a section (see :meth:`starts_section`), leaves the
@@ -322,11 +368,11 @@ class _Parser:
         """
         if not self.prev_blank:
             return False
-        if card.quoted and not quoted:
+        if card.quoted and not ln.quoted:
             return True
-        if atx_heading(rest) is not None:
-            return self.starts_section(lineno)
-        col = _indent(rest)[1]
+        if atx_heading(ln.rest) is not None:
+            return self.starts_section(ln.lineno)
+        col = _indent(ln.rest)[1]
         all_prefixed = card.hanging is None and card.a_markers >= 2
         return col < card.marker_col or ((bool(card.hanging) or all_prefixed) and col <= card.marker_col)
 
@@ -337,36 +383,33 @@ class _Parser:
         """
         for line in self.lines[lineno:]:
             rest, _ = _unquote(line)
-            if _is_blank(rest) or atx_heading(rest) is not None:
+            if is_blank(rest) or atx_heading(rest) is not None:
                 continue
             marker = _marker(rest)
             return marker is not None and marker.kind == "Q"
         return True
 
     # -- outside cards ---------------------------------------------------------------------------------
-    def outside(self, lineno: int, raw: str, rest: str, marker: _Marker | None, quoted: bool) -> None:
+    def outside(self, ln: _Line) -> None:
+        """A line outside cards: an ``A:`` under a paragraph makes it the question; headings are
+        the title or sections; other text is kept to be reported as orphan text."""
+        marker = ln.marker
         if marker is not None and marker.kind == "A":
             if self.paragraph and not self.prev_blank:
-                self.question_from_paragraph(lineno, marker, quoted)
+                self.question_from_paragraph(ln.lineno, marker, ln.quoted)
                 return
             self.flush_paragraph()
-            self.paragraph.append(_Item(lineno, raw, False))
+            self.paragraph.append(_Item(ln.lineno, ln.raw, False))
             return
-        if _is_blank(rest):
+        if ln.blank:
             self.flush_paragraph()
             return
-        heading = atx_heading(rest)
+        heading = atx_heading(ln.rest)
         if heading is not None:
             self.flush_paragraph()
-            level, title = heading
-            if level == 1 and not self.seen_content and self.result.title is None:
-                self.result.title = title
-            else:
-                while self.context and self.context[-1][0] >= level:
-                    self.context.pop()
-                self.context.append((level, title))
+            self.sections.heading(*heading, at_top=heading[0] == 1 and not self.seen_content)
             return
-        self.paragraph.append(_Item(lineno, rest, False))
+        self.paragraph.append(_Item(ln.lineno, ln.rest, False))
 
     def split_off_question(self, card: _Open, lineno: int, marker: _Marker, quoted: bool) -> None:
         """An ``A:`` under an unprefixed question-like paragraph inside an answer starts a new card."""
@@ -382,10 +425,10 @@ class _Parser:
         para = self.paragraph
         self.paragraph = []
         first = para[0]
-        _, text = _strip_numbering(first.text)
+        text = list_number(first.text)
         i, col = _indent(first.text)
         card = _Open(first.line, quoted, col, col)
-        card.q_items.append(_Item(first.line, text, True))
+        card.q_items.append(_Item(first.line, first.text if text is None else text, True))
         card.q_items.extend(para[1:])
         card.answering = True
         card.a_text_col = marker.text_col
@@ -427,6 +470,7 @@ class _Parser:
             self.line(lineno, raw, rest, quoted)
         self.finish_card()
         self.flush_paragraph()
+        self.result.title = self.sections.title
         if self.result.cards:
             self.result.diagnostics.extend(self.orphans)
         elif text.strip():
@@ -435,90 +479,117 @@ class _Parser:
         return self.result
 
     def line(self, lineno: int, raw: str, rest: str, quoted: bool) -> None:
-        card = self.card
-        blank = _is_blank(rest)
-        if card is not None and self.fence is not None:  # inside a code fence: text, whatever it holds
-            self.content(card, lineno, raw, rest, quoted, blank)
-            fence = _FENCE.match(rest)
-            if fence and fence.group(1)[0] == self.fence[0] and len(fence.group(1)) >= self.fence[1]:
-                self.fence = None if not rest.strip().strip(self.fence[0]) else self.fence
-            self.prev_blank = blank
-            return
+        """Read one line (comments already removed): the first rule of :attr:`rules` that takes it decides."""
+        blank = is_blank(rest)
+        if self.card is not None and self.fence is not None:
+            self.fenced(self.card, _Line(lineno, raw, rest, quoted, blank, None))
+        else:
+            ln = _Line(lineno, raw, rest, quoted, blank, self.read_marker(rest))
+            for rule in self.rules:
+                if rule(ln):
+                    break
+            if not blank:
+                self.seen_content = True
+        self.prev_blank = blank
+
+    def read_marker(self, rest: str) -> _Marker | None:
+        """The line's ``Q:``/``A:`` marker; ``## Q: What is …?`` is a question written as a heading."""
         marker = _marker(rest, None if self.last_number is None else self.last_number + 1)
         heading = atx_heading(rest) if marker is None else None
-        if heading is not None:  # "## Q: What is …?": a question written as a heading
+        if heading is not None:
             asked = _marker(heading[1])
             if asked is not None and asked.kind == "Q":
                 marker = _Marker("Q", 0, _indent(rest)[1], asked.text, asked.number)
         if marker is not None and marker.kind == "Q" and marker.number is not None:
             self.last_number = marker.number
-        if card is not None and marker is None and not blank and self.ends_card(card, lineno, rest, quoted):
-            self.finish_card()
-            card = None
-        if card is None:
-            if marker is not None and marker.kind == "Q":
-                self.start_card(lineno, marker, quoted)
-            else:
-                self.outside(lineno, raw, rest, marker, quoted)
-        elif marker is not None and marker.kind == "Q":
-            if card.answering or not card.q_items[-1].marker:
-                self.start_card(lineno, marker, quoted)
-            else:
-                card.q_items.append(_Item(lineno, marker.text, True))
-                card.marker_col = marker.col
-        elif marker is not None:
-            if (
-                card.answering
-                and card.para_start is not None
-                and _looks_like_question(card.a_items[card.para_start :])
-            ):
-                self.split_off_question(card, lineno, marker, quoted)
-                return
-            if not card.answering:
-                card.answering = True
-                card.a_text_col = marker.text_col
-            card.a_items.append(_Item(lineno, marker.text, True))
-            card.a_markers += 1
-            card.marker_col = marker.col
-            card.para_start = None
-        else:
-            self.content(card, lineno, raw, rest, quoted, blank)
-            fence = _FENCE.match(rest)
-            if fence and not (fence.group(1)[0] == "`" and "`" in rest[fence.end() :]):
-                self.fence = (fence.group(1)[0], len(fence.group(1)))
-        if not blank:
-            self.seen_content = True
-        self.prev_blank = blank
+        return marker
 
-    def content(self, card: _Open, lineno: int, raw: str, rest: str, quoted: bool, blank: bool) -> None:
+    def fenced(self, card: _Open, ln: _Line) -> None:
+        """Inside a code fence a line is text, whatever it holds, until the fence closes."""
+        assert self.fence is not None
+        self.content(card, ln)
+        if closes_fence(ln.rest, self.fence):
+            self.fence = None
+
+    # -- line rules, in order: each returns True when it took the line ------------------------------
+    def leaves_card(self, ln: _Line) -> bool:
+        """An unmarked line that ends the open card (see :meth:`ends_card`) closes it; others read on."""
+        card = self.card
+        if card is not None and ln.marker is None and not ln.blank and self.ends_card(card, ln):
+            self.finish_card()
+        return False
+
+    def outside_card(self, ln: _Line) -> bool:
+        """With no card open a ``Q:`` starts one; anything else is outside text."""
+        if self.card is not None:
+            return False
+        if ln.marker is not None and ln.marker.kind == "Q":
+            self.start_card(ln.lineno, ln.marker, ln.quoted)
+        else:
+            self.outside(ln)
+        return True
+
+    def question_marker(self, ln: _Line) -> bool:
+        """A ``Q:`` in a card starts the next card, unless it continues the card's ``Q:`` lines."""
+        card = self.card
+        if card is None or ln.marker is None or ln.marker.kind != "Q":
+            return False
+        if card.answering or not card.q_items[-1].marker:
+            self.start_card(ln.lineno, ln.marker, ln.quoted)
+        else:
+            card.q_items.append(_Item(ln.lineno, ln.marker.text, True))
+            card.marker_col = ln.marker.col
+        return True
+
+    def answer_marker(self, ln: _Line) -> bool:
+        """An ``A:`` adds an answer paragraph, or splits off a question paragraph above it."""
+        card, marker = self.card, ln.marker
+        if card is None or marker is None:
+            return False
+        if (
+            card.answering
+            and card.para_start is not None
+            and _looks_like_question(card.a_items[card.para_start :])
+        ):
+            self.split_off_question(card, ln.lineno, marker, ln.quoted)
+            return True
+        if not card.answering:
+            card.answering = True
+            card.a_text_col = marker.text_col
+        card.a_items.append(_Item(ln.lineno, marker.text, True))
+        card.a_markers += 1
+        card.marker_col = marker.col
+        card.para_start = None
+        return True
+
+    def continuation(self, ln: _Line) -> bool:
+        """An unmarked line continues the card's question or answer; it may open a code fence."""
+        if self.card is None:
+            return False
+        self.content(self.card, ln)
+        fence = FENCE.match(ln.rest)
+        if fence and not (fence.group(1)[0] == "`" and "`" in ln.rest[fence.end() :]):
+            self.fence = fence.group(1)
+        return True
+
+    def content(self, card: _Open, ln: _Line) -> None:
         """An unmarked line of the open card: question text until its ``A:``, then answer text."""
-        content = rest if card.quoted and quoted else raw
-        if not blank and card.hanging is None:
+        content = ln.rest if card.quoted and ln.quoted else ln.raw
+        if not ln.blank and card.hanging is None:
             card.hanging = _indent(content)[1] > card.marker_col
         items = card.a_items if card.answering else card.q_items
-        if blank:
+        if ln.blank:
             card.para_start = None
         elif self.prev_blank:
             card.para_start = len(items)
-        items.append(_Item(lineno, content, False))
-
-
-def _strip_numbering(text: str) -> tuple[bool, str]:
-    """Remove a leading ``12.``/``1)`` list number from ``text``."""
-    s = text.lstrip(" \t")
-    j = 0
-    while j < len(s) and j < 9 and s[j].isascii() and s[j].isdigit():
-        j += 1
-    if 0 < j < len(s) and s[j] in ".)" and (j + 1 == len(s) or s[j + 1] in " \t"):
-        return True, s[j + 1 :].lstrip(" \t")
-    return False, text
+        items.append(_Item(ln.lineno, content, False))
 
 
 def _looks_like_question(items: list[_Item]) -> bool:
     """Is this unprefixed paragraph a question (numbered, or ending in ``?``)?"""
     if not items:
         return False
-    return _strip_numbering(items[0].text)[0] or items[-1].text.rstrip().endswith("?")
+    return list_number(items[0].text) is not None or items[-1].text.rstrip().endswith("?")
 
 
 def _split_implicit(items: list[_Item]) -> tuple[list[_Item], list[_Item]]:
@@ -528,12 +599,12 @@ def _split_implicit(items: list[_Item]) -> tuple[list[_Item], list[_Item]]:
     the end of the first paragraph when more text follows, else it is just the marker lines.
     """
     end = len(items)
-    while end and _is_blank(items[end - 1].text):
+    while end and is_blank(items[end - 1].text):
         end -= 1
     last_marker = 0
     while last_marker + 1 < end and items[last_marker + 1].marker:
         last_marker += 1
-    first_blank = next((i for i in range(last_marker + 1, end) if _is_blank(items[i].text)), end)
+    first_blank = next((i for i in range(last_marker + 1, end) if is_blank(items[i].text)), end)
     split = last_marker + 1
     for i in range(last_marker, first_blank):
         if items[i].text.rstrip().endswith("?"):
@@ -543,6 +614,42 @@ def _split_implicit(items: list[_Item]) -> tuple[list[_Item], list[_Item]]:
         if first_blank < end:
             split = first_blank
     return items[:split], items[split:end]
+
+
+_LIST_START = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]")
+
+
+def _hard_breaks(text: str) -> str:
+    """Markdown ``text`` whose line breaks render as written: a hard break (two trailing spaces) ends
+    every line followed by another line of the same paragraph; code fences and tables are left alone.
+    """
+    lines = text.split("\n")
+    fence: str | None = None
+    for k, line in enumerate(lines):
+        if fence is not None:
+            if closes_fence(line, fence):
+                fence = None
+            continue
+        if m := FENCE.match(line):
+            fence = m.group(1)
+            continue
+        nxt = lines[k + 1] if k + 1 < len(lines) else ""
+        if not line.strip() or not nxt.strip() or line.endswith(("  ", "\\")) or FENCE.match(nxt):
+            continue
+        if line.lstrip().startswith(("|", "#")) or nxt.lstrip().startswith("|") or _LIST_START.match(nxt):
+            continue  # tables, headings, and lines a list item follows break anyway
+        lines[k] = line + "  "
+    return "\n".join(lines)
+
+
+def count_markers(text: str) -> tuple[int, int]:
+    """``(questions, answers)``: how many lines of ``text`` open with a question or an answer marker
+    (format detection). ``A)`` lines of a list with ``B)`` options are choices, not answers."""
+    questions = len(_QUESTION_LINE.findall(text))
+    answers = max(0, len(_ANSWER_LINE.findall(text)) - len(_OPTION_LINE.findall(text)))
+    if questions:
+        answers += len(_ANSWER_WORD_LINE.findall(text))
+    return questions, answers
 
 
 def parse(text: str, path: str) -> ParseResult:

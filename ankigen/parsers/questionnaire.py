@@ -13,19 +13,24 @@ A single pass over the lines with bounded look-ahead: every look-ahead range is 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ankigen import rules
 from ankigen.model import Card, Diagnostic, ParseResult
 from ankigen.parsers import numbered
-from ankigen.parsers.md_text import atx_heading
+from ankigen.parsers.common import (
+    Sections,
+    atx_heading,
+    is_blank,
+    list_number,
+    orphan_text,
+    snippet,
+)
 
-_SNIPPET = 80
-_MAX_NUMBER_DIGITS = 9
-
-
-def _is_blank(line: str) -> bool:
-    return not line.strip()
+# The sniffer's reading of an item: a ``---`` line at the margin and a numbered line between two.
+_RULE = re.compile(r"^-{2,}[ \t]*$")
+_NUMBERED_QUESTION = re.compile(r"^[ \t]*\d+[.)][ \t]+\S")
 
 
 def _is_separator(line: str) -> bool:
@@ -36,14 +41,7 @@ def _is_separator(line: str) -> bool:
 
 def _numbered(line: str) -> str | None:
     """The text after a ``12.`` / ``12)`` list number, or ``None`` when ``line`` is not numbered."""
-    s = line.lstrip(" \t")
-    j = 0
-    while j < len(s) and j <= _MAX_NUMBER_DIGITS and s[j].isascii() and s[j].isdigit():
-        j += 1
-    if j == 0 or j > _MAX_NUMBER_DIGITS or j + 1 >= len(s) or s[j] not in ".)" or s[j + 1] not in " \t":
-        return None
-    text = s[j + 1 :].strip()
-    return text or None
+    return (list_number(line) or "").strip() or None
 
 
 @dataclass(frozen=True)
@@ -86,11 +84,6 @@ def _leading_backticks(line: str) -> int:
     return n
 
 
-def _snippet(text: str) -> str:
-    first = text.strip().split("\n", 1)[0]
-    return first if len(first) <= _SNIPPET else first[:_SNIPPET] + "…"
-
-
 def _is_na(answer: str) -> bool:
     """``NA``, ``N/A``, ``na.`` …: the author had no answer."""
     return len(answer) <= 16 and "".join(ch for ch in answer if ch.isalnum()).casefold() == "na"
@@ -109,7 +102,7 @@ class _Parser:
     lines: list[str]
     path: str
     result: ParseResult = field(default_factory=ParseResult)
-    context: list[tuple[int, str]] = field(default_factory=list)
+    sections: Sections = field(default_factory=Sections)
     orphans: list[Diagnostic] = field(default_factory=list)
     failed: tuple[int, int] = (0, 0)
     question_cache: dict[int, int | None] = field(default_factory=dict)
@@ -128,7 +121,7 @@ class _Parser:
         j = i
         if _is_separator(lines[j]):
             j += 1
-            while j < n and _is_blank(lines[j]):
+            while j < n and is_blank(lines[j]):
                 j += 1
             if j >= n:
                 return None
@@ -136,7 +129,7 @@ class _Parser:
             return None
         if j not in self.question_cache:
             k = j + 1
-            while k < n and not _is_blank(lines[k]) and not _is_separator(lines[k]):
+            while k < n and not is_blank(lines[k]) and not _is_separator(lines[k]):
                 k += 1
             closed = k < n and _is_separator(lines[k])
             self.question_cache[j] = k if closed else None
@@ -150,15 +143,9 @@ class _Parser:
         if level <= 2:
             return True
         j = i + 1
-        while j < len(self.lines) and _is_blank(self.lines[j]):
+        while j < len(self.lines) and is_blank(self.lines[j]):
             j += 1
         return j < len(self.lines) and self.question_at(j) is not None
-
-    # -- structure -------------------------------------------------------------------------------------
-    def heading(self, level: int, title: str) -> None:
-        while self.context and self.context[-1][0] >= level:
-            self.context.pop()
-        self.context.append((level, title))
 
     def run(self) -> ParseResult:
         lines = self.lines
@@ -168,7 +155,7 @@ class _Parser:
         first_content = next((k for k, line in enumerate(lines) if line.strip()), None)
         while i < n:
             line = lines[i]
-            if _is_blank(line):
+            if is_blank(line):
                 self.flush(paragraph)
                 i += 1
                 continue
@@ -180,14 +167,12 @@ class _Parser:
             heading = atx_heading(line)
             if heading is not None:
                 self.flush(paragraph)
-                if i == first_content and self.result.title is None:
-                    self.result.title = heading[1]
-                else:
-                    self.heading(*heading)
+                self.sections.heading(*heading, at_top=i == first_content)
             elif not _is_separator(line):
                 paragraph.append(i)
             i += 1
         self.flush(paragraph)
+        self.result.title = self.sections.title
         if self.result.cards:
             self.result.diagnostics.extend(self.orphans)
         elif any(line.strip() for line in lines):
@@ -199,15 +184,9 @@ class _Parser:
         """Report a paragraph outside any card (unless it has no letters or digits at all)."""
         if not paragraph:
             return
-        text = "\n".join(self.lines[k] for k in paragraph)
-        if any(ch.isalnum() for ch in text):
-            self.orphans.append(
-                rules.ORPHAN_TEXT.at(
-                    self.path,
-                    paragraph[0] + 1,
-                    f"text outside any question/answer is ignored: {_snippet(text)}",
-                )
-            )
+        orphan = orphan_text(self.path, paragraph[0] + 1, "\n".join(self.lines[k] for k in paragraph))
+        if orphan is not None:
+            self.orphans.append(orphan)
         paragraph.clear()
 
     def card(self, q: int, sep: int) -> int:
@@ -249,7 +228,7 @@ class _Parser:
             i += 1
         if fence is not None:
             self.warn(
-                fence.line, rules.UNCLOSED_FENCE, f"code fence opened here is never closed: {_snippet(front)}"
+                fence.line, rules.UNCLOSED_FENCE, f"code fence opened here is never closed: {snippet(front)}"
             )
             if fence.char == "'":
                 out[fence.out_index] = f"{fence.indent}{'`' * max(3, max_ticks + 1)}{fence.info}"
@@ -258,17 +237,17 @@ class _Parser:
 
     def add(self, front: str, line: int, out: list[str], out_lines: list[int]) -> None:
         start, end = 0, len(out)
-        while start < end and _is_blank(out[start]):
+        while start < end and is_blank(out[start]):
             start += 1
-        while end > start and (_is_blank(out[end - 1]) or _is_separator(out[end - 1])):
+        while end > start and (is_blank(out[end - 1]) or _is_separator(out[end - 1])):
             end -= 1
         back = "\n".join(out[start:end])
         if not back:
             self.result.skipped += 1
-            self.warn(line, rules.EMPTY_ANSWER, f"question has an empty answer: {_snippet(front)}")
+            self.warn(line, rules.EMPTY_ANSWER, f"question has an empty answer: {snippet(front)}")
         elif _is_na(back):
             self.result.skipped += 1
-            self.warn(line, rules.NA_ANSWER, f"answer is only 'NA', question skipped: {_snippet(front)}")
+            self.warn(line, rules.NA_ANSWER, f"answer is only 'NA', question skipped: {snippet(front)}")
         else:
             self.result.cards.append(
                 Card(
@@ -278,10 +257,21 @@ class _Parser:
                     end_line=out_lines[end - 1],
                     back_line=out_lines[start],
                     source=self.path,
-                    context=tuple(title for _, title in self.context),
+                    context=self.sections.titles(),
                     markup="markdown",
                 )
             )
+
+
+def count_items(text: str) -> int:
+    """How many ``---`` / ``N. question`` / ``---`` triples ``text`` holds (format detection; blank
+    lines allowed around the question)."""
+    lines = [line for line in text.split("\n") if line.strip()]
+    return sum(
+        1
+        for before, line, after in zip(lines, lines[1:], lines[2:], strict=False)
+        if _RULE.match(before) and _NUMBERED_QUESTION.match(line) and _RULE.match(after)
+    )
 
 
 def parse(text: str, path: str) -> ParseResult:
