@@ -90,12 +90,17 @@ img { max-width: 100%; max-height: 95vh; }
 # desktop's canvas. The note type paints the card itself, so this shows only where it does not.
 CANVAS = {"day": "#ffffff", "night": "#000000", "dark": "#303030", "desktop": "#2c2c2c"}
 
-COLOURS_NOTE = """Q: Which colours does this note hard-code?
-A: <span style="color:red">red</span>, <span style="color:#0000ff">blue</span>,
+COLOURS_NOTE = """# Colours
+
+## Which colours does this note hard-code?
+
+<span style="color:red">red</span>, <span style="color:#0000ff">blue</span>,
 <font color="green">green</font>, <span style="color:navy">navy</span>,
-<span style="color:purple">purple</span>,
-<span style="color:black">black</span>, <span style="color:#777">grey</span>,
-<span style="color:darkred">dark red</span>, <span style="background-color:yellow">on yellow</span>,
+<span style="color:purple">purple</span>, <span style="color:black">black</span>,
+<span style="color:#777">grey</span>, <span style="color:darkred">dark red</span>,
+<span style="color:yellow">yellow</span>, <span style="color:orange">orange</span>,
+<span style="color:cyan">cyan</span>, <span style="color:white">white</span>,
+<span style="background-color:yellow">on yellow</span>,
 <span style="color:#333;background:#ffd">dark on cream</span>.
 
 > A quotation with a [link](https://example.com) and `inline code`.
