@@ -18,9 +18,10 @@ NOTE_CSS: str = resources.files("ankigen").joinpath("note.css").read_text(encodi
 FIELDS = ("Front", "Back", "Context", "Source")
 """Field names and order. Never change them: Anki forks the note type and refuses updates."""
 
-RELEASE_EPOCH = 1_795_564_800
-"""2026-11-25T00:00Z. Raise it whenever a release changes rendering, templates or CSS, so that
-every deck built by the new release is newer than the notes users already imported."""
+RELEASE_EPOCH = 1_796_083_200
+"""2026-12-01T00:00Z (the phone and night-mode CSS). Raise it whenever a release changes rendering,
+templates or CSS, so that every deck built by the new release is newer than the notes users already
+imported."""
 
 FRONT_TEMPLATE = (
     '{{#Context}}<div class="context">{{Context}}</div>{{/Context}}\n<div class="front">{{Front}}</div>'

@@ -170,27 +170,40 @@ def test_list_marker_inside_code_gets_no_blank_line() -> None:
 def test_pipe_table_with_html_in_cells() -> None:
     html = back('|A|B<br/>C|\n|---|---|\n|<img src="https://x.org/a.png"/>|**b**|')
     assert html == (
-        "<table>\n<thead>\n<tr>\n<th>A</th>\n<th>B<br>C</th>\n</tr>\n</thead>\n<tbody>\n<tr>\n"
-        '<td><img src="https://x.org/a.png"></td>\n<td><strong>b</strong></td>\n</tr>\n</tbody>\n</table>'
+        '<div class="table-scroll"><table>\n<thead>\n<tr>\n<th>A</th>\n<th>B<br>C</th>\n</tr>\n</thead>\n'
+        '<tbody>\n<tr>\n<td><img src="https://x.org/a.png"></td>\n<td><strong>b</strong></td>\n</tr>\n</tbody>\n'
+        "</table></div>"
     )
 
 
 def test_html_table_is_kept() -> None:
     source = "<table><tr><th>a</th></tr><tr><td>1</td></tr></table>"
-    assert back(source) == "<table><tbody><tr><th>a</th></tr><tr><td>1</td></tr></tbody></table>"
+    assert back(source) == (
+        '<div class="table-scroll"><table><tbody><tr><th>a</th></tr><tr><td>1</td></tr></tbody></table></div>'
+    )
+
+
+def test_only_table_tags_get_the_scrolling_wrapper() -> None:
+    html = back('`<table>` and <span title="<table>">&lt;table&gt;</span>\n\n```html\n<table>\n```')
+    assert "table-scroll" not in html
+    nested = back("<table><tr><td><table><tr><td>1</td></tr></table></td></tr></table>")
+    assert nested.count('<div class="table-scroll"><table>') == 2 and nested.count("</table></div>") == 2
 
 
 def test_tab_separated_table_with_math_and_html_cells() -> None:
     html = back("Gate\tBehavior\nAdd\t<p>gradient <math>x+7</math> is <b>1</b></p>")
     assert html == (
-        "<table>\n<thead>\n<tr>\n<th>Gate</th>\n<th>Behavior</th>\n</tr>\n</thead>\n<tbody>\n<tr>\n"
-        r"<td>Add</td>" "\n" r"<td><p>gradient \(x+7\) is <b>1</b></p></td>" "\n</tr>\n</tbody>\n</table>"
+        '<div class="table-scroll"><table>\n<thead>\n<tr>\n<th>Gate</th>\n<th>Behavior</th>\n</tr>\n'
+        "</thead>\n<tbody>\n<tr>\n"
+        r"<td>Add</td>" "\n" r"<td><p>gradient \(x+7\) is <b>1</b></p></td>" "\n</tr>\n</tbody>\n"
+        "</table></div>"
     )  # fmt: skip
 
 
 def test_tab_table_with_empty_corner_cell_and_caption_row() -> None:
     html = back("Overview\t\t\n\tCNNs\tViTs\nSpeed\tslow\tfast")
-    assert html.startswith("<p>Overview</p>\n<table>\n<thead>\n<tr>\n<th></th>\n<th>CNNs</th>")
+    start = '<p>Overview</p>\n<div class="table-scroll"><table>\n<thead>\n<tr>\n<th></th>\n<th>CNNs</th>'
+    assert html.startswith(start)
     assert "<td>Speed</td>\n<td>slow</td>\n<td>fast</td>" in html
 
 

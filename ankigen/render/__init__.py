@@ -20,11 +20,12 @@ fields) and the HTML sanitiser. A Markdown field passes these stages, in this or
     with Markdown inside, indented code → Pygments HTML)       :mod:`~ankigen.render.code`
 6   warn about markup that could run code; nh3 sanitises       :mod:`~ankigen.render.sanitise`
 7   local ``<img src>`` → packaged media name (in stage 6)     :mod:`~ankigen.render.media`
-8   tokens → math between ``\(…\)`` / ``\[…\]``, code HTML     :mod:`~ankigen.render.math`
+8   each table in a ``<div class="table-scroll">`` (phones)    :mod:`~ankigen.render.tables`
+9   tokens → math between ``\(…\)`` / ``\[…\]``, code HTML     :mod:`~ankigen.render.math`
 ==  =========================================================  =====================================
 
 A plain-text field is only escaped (line breaks and indentation kept) with its math stashed and
-restored (stages 2 and 8); a context title is rendered as Markdown and unwrapped from its ``<p>``.
+restored (stages 2 and 9); a context title is rendered as Markdown and unwrapped from its ``<p>``.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from ankigen.render.lists import ListsExtension
 from ankigen.render.math import MathStash, protect_markdown, split_plain_math
 from ankigen.render.media import resolve_image
 from ankigen.render.sanitise import UNSAFE_HTML, make_cleaner
-from ankigen.render.tables import convert_tab_tables
+from ankigen.render.tables import convert_tab_tables, wrap_tables
 
 _PLAIN_SENTENCE = re.compile(r"[^\W\d_](?:[^\W_]|[ ,.?'\"():;/=%+-])*(?<! )")
 """One line of words and plain punctuation, no Markdown syntax: its HTML is ``<p>text</p>``."""
@@ -134,7 +134,7 @@ class Renderer:
             cleaned = self._cleaner.clean(converted)
         finally:
             self._state = None
-        return stash.restore(cleaned)
+        return stash.restore(wrap_tables(cleaned))
 
     def _field(self, text: str, markup: str, state: _CardState) -> str:
         """One field's text → HTML."""

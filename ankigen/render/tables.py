@@ -1,4 +1,5 @@
-"""Tab-separated tables (as pasted from a wiki or a spreadsheet) → Markdown pipe tables.
+"""Tables: tab-separated ones (as pasted from a wiki or a spreadsheet) → Markdown pipe tables, and a
+scrolling wrapper around every table of the finished HTML.
 
 A table is a run of at least two consecutive lines that each have a tab after some text (a line
 that merely starts with a tab is indentation, not a row). A first row with text only in its first
@@ -74,3 +75,13 @@ def convert_tab_tables(text: str) -> str:
             out.append(lines[i])
             i += 1
     return "\n".join(out)
+
+
+def wrap_tables(cleaned: str) -> str:
+    """Put each table of sanitised HTML in a ``<div class="table-scroll">`` (it scrolls on a phone).
+
+    After nh3 every ``<table`` is a tag: it escapes ``<`` in text and attribute values.
+    """
+    if "<table" not in cleaned:
+        return cleaned
+    return cleaned.replace("<table", '<div class="table-scroll"><table').replace("</table>", "</table></div>")
