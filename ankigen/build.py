@@ -230,7 +230,7 @@ def collect(
         for index, outcome in enumerate(outcomes):
             source, spec, diagnostics = placed[index]
             path, stored = source.path, stored_source(source.path, source.root)
-            name = deck_name_for(_given_name(deck_name, spec), outcome.title, path)
+            name = _deck_for(_given_name(deck_name, spec), outcome.title, path, stored, tracker)
             deck = deck_named(name)
             deck.files.append(path)
             deck.diagnostics.extend(diagnostics + outcome.diagnostics)
@@ -255,6 +255,17 @@ def collect(
             deck.diagnostics.append(_empty_deck(deck, config))
         deck.diagnostics = ignores.keep(deck.diagnostics)
     return Collected(list(decks.values()), ignores.keep(stray), config.path, plans, ignores.counts)
+
+
+def _deck_for(given: str | None, title: str | None, path: Path, stored: str, tracker: Tracker | None) -> str:
+    """The deck of a file (``identity.deck_name_for``), except that a file whose title can no longer
+    be told (a second top-level heading was added, say) stays in the deck the lock has it in,
+    instead of moving every note to a deck named after the file."""
+    if given is None and title is None and tracker is not None:
+        kept = tracker.deck_of(stored)
+        if kept is not None:
+            return kept
+    return deck_name_for(given, title, path)
 
 
 def _place(decks: dict[str, Deck], tracker: Tracker, config_file: Path | None) -> dict[str, DeckPlan]:

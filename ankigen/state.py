@@ -250,6 +250,11 @@ class Tracker:
         """The decks the lock knows, sorted."""
         return sorted({e.deck for e in self.entries or ()})
 
+    def deck_of(self, file: str) -> str | None:
+        """The one deck the lock holds ``file``'s notes in, if it holds them in exactly one."""
+        decks = {e.deck for e in self.entries or () if e.file == file and e.removed is None}
+        return decks.pop() if len(decks) == 1 else None
+
     def guess(self, deck: str) -> int | None:
         """The deck's time if nothing changed since the lock (``None``: the lock does not know it)."""
         times = [e.time for e in self.entries or () if e.deck == deck]

@@ -417,3 +417,35 @@ def test_without_a_config_the_lock_is_in_the_folder_named(
     assert not (tmp_path / "ankigen.lock").exists()
     assert run("build", "study/a.md", "--no-cache").exit_code == 0  # one file: reads the lock, writes nothing
     assert run("diff", "study", "--exit-code").exit_code == 0
+
+
+def test_a_file_whose_title_can_no_longer_be_told_stays_in_its_deck(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No config: the title names the deck. A second top-level heading makes the title ambiguous; the
+    # parser then names the deck after the file, but the lock keeps the notes where they were.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
+    (tmp_path / "notes").mkdir()
+    note = tmp_path / "notes" / "la.md"
+    note.write_text(
+        "# Linear Algebra\n\n## What is a vector?\n\nAn arrow.\n\n## What is a matrix?\n\nA grid.\n", "utf-8"
+    )
+
+    def decks() -> dict[str, tuple[str, str]]:
+        result = run("list", "notes", "--json", "--no-cache")
+        assert result.exit_code == 0, result.output
+        return {c["front"]: (c["deck"], c["guid"]) for c in json.loads(result.stdout)}
+
+    assert run("build", "notes", "--no-cache").exit_code == 0
+    before = decks()
+    assert {deck for deck, _ in before.values()} == {"Linear Algebra"}
+    note.write_text(
+        note.read_text("utf-8") + "\n# Appendix\n\n## What is a basis?\n\nSpanning set.\n", "utf-8"
+    )
+    after = decks()
+    assert after["What is a vector?"] == before["What is a vector?"]
+    assert after["What is a matrix?"] == before["What is a matrix?"]
+    assert after["What is a basis?"][0] == "Linear Algebra"
+    (tmp_path / "notes" / "ankigen.lock").unlink()  # without the lock: the rule without a state file
+    assert decks()["What is a vector?"][0] == "la"
