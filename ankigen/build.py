@@ -230,7 +230,7 @@ def collect(
         for index, outcome in enumerate(outcomes):
             source, spec, diagnostics = placed[index]
             path, stored = source.path, stored_source(source.path, source.root)
-            name = _deck_for(_given_name(deck_name, spec), outcome.title, path, stored, tracker)
+            name = _deck_for(_given_name(deck_name, spec) or outcome.deck, outcome.title, path, stored, tracker)
             deck = deck_named(name)
             deck.files.append(path)
             deck.diagnostics.extend(diagnostics + outcome.diagnostics)

@@ -18,12 +18,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ankigen import lint
+from ankigen import hashtags, lint
 from ankigen.cache import OutcomeCache, renderer_fingerprint
 from ankigen.identity import question_key
 from ankigen.model import Card, Diagnostic, RenderedCard
 from ankigen.parsers import PARSERS
 from ankigen.sources import detect_format
+from ankigen.vault import prepare
 
 if TYPE_CHECKING:
     from ankigen.render import Renderer
@@ -55,13 +56,15 @@ class FileJob:
 
 @dataclass
 class FileOutcome:
-    """What one source gives: cards (with ``key`` set), their HTML, title, skips and diagnostics."""
+    """What one source gives: cards (with ``key`` set), their HTML, title, skips and diagnostics,
+    and the deck its front matter names (``None``: none)."""
 
     cards: list[Card] = field(default_factory=list)
     rendered: list[RenderedCard] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     title: str | None = None
     skipped: int = 0
+    deck: str | None = None
 
 
 _renderer: Renderer | None = None  # this process's, made on first use
@@ -78,17 +81,30 @@ def _this_process_renderer() -> Renderer:
 
 
 def process_file(job: FileJob) -> FileOutcome:
-    """Parse, lint and render one source with this process's reusable renderer."""
+    """Parse, lint and render one source with this process's reusable renderer.
+
+    Its front matter and comments are taken out before parsing; ``#tag`` words leave the parsed
+    cards' text and join the front matter's tags as the cards' tags."""
     renderer = _this_process_renderer()
-    fmt = detect_format(job.text) if job.note_format == "auto" else job.note_format
-    result = PARSERS[fmt](job.text, job.path)
-    cards = [replace(card, key=question_key(card.front)) for card in result.cards]
-    diagnostics = result.diagnostics + lint.lint_cards(cards)
+    prepared = prepare(job.text, job.path)
+    settings = prepared.front_matter
+    fmt = job.note_format if job.note_format != "auto" else settings.format or "auto"
+    fmt = detect_format(prepared.text) if fmt == "auto" else fmt
+    result = PARSERS[fmt](prepared.text, job.path)
+    diagnostics = prepared.diagnostics + result.diagnostics
+    title, title_tags = hashtags.split_title(result.title)
+    cards = []
+    for parsed in result.cards:
+        card, problems = hashtags.take_tags(parsed, title_tags)
+        diagnostics.extend(problems)
+        tags = tuple(dict.fromkeys((*settings.tags, *card.tags)))
+        cards.append(replace(card, key=question_key(card.front), tags=tags))
+    diagnostics += lint.lint_cards(cards)
     reusable = _reusable(job.previous)
     rendered = [_reuse(card, reusable) or renderer.render(card, job.root) for card in cards]
     for html in rendered:
         diagnostics.extend(html.diagnostics)
-    return FileOutcome(cards, rendered, diagnostics, result.title, result.skipped)
+    return FileOutcome(cards, rendered, diagnostics, title, result.skipped, settings.deck)
 
 
 def _signature(card: Card) -> tuple[object, ...]:
@@ -230,6 +246,7 @@ def _encode(outcome: FileOutcome) -> bytes:
         "diagnostics": [vars(d) for d in outcome.diagnostics],
         "title": outcome.title,
         "skipped": outcome.skipped,
+        "deck": outcome.deck,
         "renderer": renderer_fingerprint(),
     }
     return json.dumps(data, ensure_ascii=False).encode("utf-8")
@@ -254,6 +271,8 @@ def _decode(value: bytes | None) -> FileOutcome | None:
         diagnostics = [Diagnostic(**d) for d in data["diagnostics"]]
         if len(rendered) != len(cards):
             return None
-        return FileOutcome(cards, rendered, diagnostics, data["title"], int(data["skipped"]))
+        return FileOutcome(
+            cards, rendered, diagnostics, data["title"], int(data["skipped"]), data["deck"]
+        )
     except (ValueError, KeyError, TypeError):
         return None

@@ -73,6 +73,12 @@ LOCK = Rule(
     "error",
     "`ankigen.lock` cannot be read: a line is damaged or a merge left conflict markers in it",
 )
+FRONT_MATTER = Rule(
+    "front-matter",
+    "warning",
+    "the `---` front matter is not valid YAML, or a key ankigen reads (`deck`, `tags`, `format`) has a "
+    "wrong value, or a key looks like one of them; what is wrong is ignored",
+)
 # Parsing the note formats.
 NO_CARDS = Rule(
     "no-cards", "warning", "the file has text but none of it reads as cards in its format (see `--format`)"
@@ -101,6 +107,39 @@ DUPLICATE_QUESTION = Rule(
     "warning",
     "the deck already asks the same question; both become notes, told apart by their content once "
     "`ankigen.lock` records them (else by their order)",
+)
+INVALID_TAG = Rule(
+    "invalid-tag",
+    "warning",
+    "a tag written in the note (`#tag` or front matter `tags:`) cannot be an Anki tag (a space, `\"`, "
+    "an empty `::` level); it is left out",
+)
+# Syntax of note-taking apps that gives no card content.
+NOTE_EMBED = Rule(
+    "note-embed",
+    "warning",
+    "`![[Other note]]` embeds a note; ankigen does not copy notes into cards, so only its name is shown",
+)
+AMBIGUOUS_EMBED = Rule(
+    "ambiguous-embed",
+    "warning",
+    "`![[name]]` matches several files at the same depth of the notes' tree; the first (by path) is "
+    "used: write its folder too",
+)
+BLOCK_REFERENCE = Rule(
+    "block-reference",
+    "warning",
+    "a `^id` block reference ends the line; it stays on the card as text (Anki has no block links)",
+)
+DATAVIEW = Rule(
+    "dataview",
+    "warning",
+    "a Dataview query (```` ```dataview ````) is a query for Obsidian, shown on the card as code",
+)
+LOGSEQ_PROPERTY = Rule(
+    "logseq-property",
+    "warning",
+    "a Logseq `key:: value` property line stays on the card as text",
 )
 # Checking the cards' Markdown and TeX.
 TEX_UNCLOSED = Rule(
@@ -145,6 +184,7 @@ RULES: tuple[Rule, ...] = (
     DECK_CLAIMED,
     EMPTY_DECK,
     BAD_IGNORE,
+    FRONT_MATTER,
     NO_CARDS,
     ORPHAN_TEXT,
     EMPTY_ANSWER,
@@ -152,6 +192,12 @@ RULES: tuple[Rule, ...] = (
     UNANSWERED_QUESTION,
     UNCLOSED_FENCE,
     DUPLICATE_QUESTION,
+    INVALID_TAG,
+    NOTE_EMBED,
+    AMBIGUOUS_EMBED,
+    BLOCK_REFERENCE,
+    DATAVIEW,
+    LOGSEQ_PROPERTY,
     TEX_UNCLOSED,
     TEX_UNBALANCED,
     TEX_UNKNOWN_ENV,

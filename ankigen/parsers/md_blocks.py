@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ankigen.hashtags import TAG_LINE
 from ankigen.parsers.common import indent_width, loose_atx_heading
 
 BLANK, TEXT, CODE, HTML, HR, HEADING, FRONT = "blank", "text", "code", "html", "hr", "heading", "front"
@@ -230,7 +231,7 @@ class _Scanner:
         return True
 
     def _atx(self, line: str) -> bool:
-        if not self._add_atx(line):
+        if TAG_LINE.match(line) or not self._add_atx(line):  # "#review" alone is a tag, not a heading
             return False
         self.block_start, self.in_list = True, False
         return True

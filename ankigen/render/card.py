@@ -17,6 +17,7 @@ from ankigen.render.inline import InlineTriggersExtension
 from ankigen.render.lists import ListsExtension
 from ankigen.render.math import MathStash, protect_markdown, split_plain_math
 from ankigen.render.media import resolve_image
+from ankigen.render.obsidian import rewrite
 from ankigen.render.sanitise import UNSAFE_HTML, make_cleaner
 from ankigen.render.tables import convert_tab_tables, wrap_tables
 
@@ -33,6 +34,7 @@ def _markdown(fence: Callable[..., str]) -> markdown.Markdown:
             "pymdownx.superfences",
             "pymdownx.highlight",
             "pymdownx.saneheaders",
+            "pymdownx.mark",
             "mdx_truly_sane_lists",
             ListsExtension(),
             InlineTriggersExtension(),
@@ -116,13 +118,14 @@ class Renderer:
         return found.name
 
     def _markdown_html(self, text: str, state: _CardState) -> str:
-        if _PLAIN_SENTENCE.fullmatch(text):
+        if _PLAIN_SENTENCE.fullmatch(text) and "==" not in text:
             return f"<p>{text}</p>"  # what convert() makes of it; most questions are like this
         return self.convert(text, state)
 
     def convert(self, text: str, state: _CardState) -> str:
         """Markdown → sanitised HTML with the author's math intact."""
         stash = self._stash = MathStash()
+        text = rewrite(text, Path(state.card.source), state.root, state.warn)
         source = convert_tab_tables(protect_markdown(text, stash))
         self._md.reset()
         converted = self._md.convert(source)

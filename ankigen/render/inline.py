@@ -30,8 +30,9 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
     "html": ("<",),
     "entity": ("&",),
     "em_strong": ("*", "_"),
+    "delimiter": ("==",),  # pymdownx.mark's ==mark==
 }
-"""Text each of Python-Markdown's default inline patterns needs in order to match."""
+"""Text each inline pattern (Python-Markdown's defaults and pymdownx.mark's) needs in order to match."""
 
 
 class _SelectPatterns(Preprocessor):  # type: ignore[misc]
