@@ -13,7 +13,7 @@ from pathlib import Path
 from ankigen import package, rules
 from ankigen.cache import OutcomeCache
 from ankigen.config import Config, DeckSpec, glob_warnings
-from ankigen.identity import DeckGuids, deck_name_for
+from ankigen.identity import DeckGuids, deck_name_for, folder_deck_name
 from ankigen.ignores import strip_markers
 from ankigen.model import Card, Diagnostic, RenderedCard
 from ankigen.notetype import NOTE_CSS, RELEASE_EPOCH
@@ -230,7 +230,10 @@ def collect(
         for index, outcome in enumerate(outcomes):
             source, spec, diagnostics = placed[index]
             path, stored = source.path, stored_source(source.path, source.root)
-            name = _deck_for(_given_name(deck_name, spec) or outcome.deck, outcome.title, path, stored, tracker)
+            given = _given_name(deck_name, spec) or outcome.deck
+            if given is None and config.folder_decks:
+                given = folder_deck_name(outcome.title, path, source.root)
+            name = _deck_for(given, outcome.title, path, stored, tracker)
             deck = deck_named(name)
             deck.files.append(path)
             deck.diagnostics.extend(diagnostics + outcome.diagnostics)

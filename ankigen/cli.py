@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import click
 
 from ankigen import __version__, rules
-from ankigen.build import DEFAULT_SOURCES, Collected, CollectOptions, build, collect
+from ankigen.build import DEFAULT_SOURCES, Collected, CollectOptions, DeckResult, build, collect
 from ankigen.cache import default_cache_dir
 from ankigen.config import (
     CONFIG_NAMES,
@@ -307,10 +307,27 @@ def build_command(notes: Selection, output: Path | None, deck: str | None, locke
                 f"{display_path(result.path)}: {d.name} — {plural(d.count, 'card')} "
                 f"({d.skipped} skipped, {plural(d.warnings, 'warning')})"
             )
+    if notes.config.folder_decks and not quiet:
+        _note_renamed_decks(out_dir, results)
     if (diagnostics or collected.ignored) and not quiet:
         click.echo(summarize(diagnostics, sum(collected.ignored.values())), err=True)
     if failed or any(x.severity == "error" for x in collected.diagnostics):
         sys.exit(1)
+
+
+def _note_renamed_decks(out_dir: Path, results: list[DeckResult]) -> None:
+    """With ``folder_decks`` on, name the decks of earlier builds this build did not write: they
+    were most likely renamed by switching it on, and their notes would be imported again."""
+    written = {result.path.resolve() for result in results if result.path}
+    earlier = sorted(p.name for p in out_dir.glob("*.apkg") if p.resolve() not in written)
+    if earlier:
+        click.echo(
+            f"note: folder_decks is on, and {len(earlier)} deck file(s) in {display_path(out_dir)} were not "
+            f"written by this build ({', '.join(earlier[:5])}{', …' if len(earlier) > 5 else ''}). "
+            "Renamed decks have new GUIDs: Anki imports their notes again as new notes and never moves "
+            "existing cards; delete the old files (and decks in Anki) you no longer want.",
+            err=True,
+        )
 
 
 @cli.command("list")

@@ -65,6 +65,15 @@ OPTIONS: tuple[Option, ...] = (
         "globs (relative to the config file) → ids of warning rules not reported in those files",
         items=list,
     ),
+    Option(
+        "folder_decks",
+        bool,
+        False,
+        "the folder tree is the deck tree: `math/algebra.md` goes into `math::Algebra` (its title, "
+        "else its file name, under its folders) unless `[[deck]]` or its front matter names a deck. "
+        "Switching it on renames decks, and a GUID includes the deck: Anki imports the renamed decks' "
+        "notes again as new notes (existing cards never move deck on import)",
+    ),
     Option("deck", list, (), "the decks, one `[[deck]]` table each", items=dict),
     Option("deck.name", str, REQUIRED, "deck name (under `parent`)"),
     Option(
@@ -109,6 +118,7 @@ class Config:
     path: Path | None = None
     output: str = _TOP["output"].default
     removed_notes: str = _TOP["removed_notes"].default
+    folder_decks: bool = False
     decks: list[DeckSpec] = field(default_factory=list)
     ignore: tuple[str, ...] = ()
     per_file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -317,6 +327,7 @@ def _validate(data: dict[str, Any], text: str, shown: str, path: Path) -> Config
         path=path,
         output=top["output"],
         removed_notes=top["removed_notes"],
+        folder_decks=top["folder_decks"],
         decks=decks,
         ignore=tuple(top["ignore"]),
         per_file_ignores=per_file,
@@ -351,7 +362,7 @@ def _check_table(
         if option is None:
             raise fail(f"unknown key `{prefix}{key}` (expected one of: {', '.join(schema)})", key, index)
         if not isinstance(value, option.kind):
-            kinds: dict[type, str] = {str: "a string", list: "a list", dict: "a table"}
+            kinds: dict[type, str] = {str: "a string", bool: "true or false", list: "a list", dict: "a table"}
             kind = kinds[option.kind]
             raise fail(f"`{prefix}{key}` must be {kind}, not {type(value).__name__}", key, index)
     for key, option in schema.items():

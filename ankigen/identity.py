@@ -3,10 +3,13 @@
 The rule without a state file (a public interface: changing any step makes Anki see every note as
 new):
 
-1. **Deck name.** ``--deck``, else the config's ``[[deck]] name`` (under ``parent``, joined with
-   ``::``, both with surrounding ``:`` stripped), else the file's Markdown title, else the file name
-   with ``_`` read as a space. Then cleaned: ``*`` and backticks removed, whitespace runs collapsed
-   to one space, trimmed; an empty name becomes ``Default``.
+1. **Deck name.** ``--deck``, else the ``deck`` of the file's front matter, else the config's
+   ``[[deck]] name`` (under ``parent``, joined with ``::``, both with surrounding ``:`` stripped),
+   else the file's Markdown title, else the file name with ``_`` read as a space. With the config's
+   ``folder_decks``, that title or file name is put under the file's folders (from the notes'
+   root, as written, joined with ``::``): ``math/linear/eigen.md`` → ``math::linear::eigen``.
+   Then cleaned: ``*`` and backticks removed, whitespace runs collapsed to one space, trimmed; an
+   empty name becomes ``Default``.
 2. **Question key.** The question's source text with ``*``, backticks and ``_`` removed, whitespace
    collapsed and trimmed, leading numbering (``Q3.``, ``Q:``, ``12.``, ``1)``) dropped, casefolded.
    So ``12. What is **`ReLU`**?`` and ``what is  relu?`` are the same question.
@@ -65,6 +68,17 @@ def deck_name_for(given: str | None, title: str | None, path: Path) -> str:
     """The cleaned name of the deck a source goes into: ``given`` (``--deck`` or the config),
     else the source's ``title``, else its file name."""
     return clean_deck_name(given or title or stem_name(path))
+
+
+def folder_deck_name(title: str | None, path: Path, root: Path) -> str:
+    """A file's deck when the folder tree is the deck tree: its title (else its file name) under
+    its folders from ``root``, joined with ``::``."""
+    leaf = clean_deck_name(title or stem_name(path))
+    try:
+        folders = path.resolve().parent.relative_to(root.resolve()).parts
+    except ValueError:
+        folders = ()
+    return "::".join([*(clean_deck_name(part) for part in folders), leaf])
 
 
 def stem_name(path: Path) -> str:

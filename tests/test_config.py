@@ -92,6 +92,7 @@ def _options_table() -> str:
     """The README's key table, written from ``config.OPTIONS``."""
     kinds = {
         (str, None): "string",
+        (bool, None): "boolean",
         (list, str): "list of strings",
         (list, dict): "array of tables",
         (dict, list): "table of lists of strings",
