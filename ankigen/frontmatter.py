@@ -57,7 +57,7 @@ def split_front_matter(text: str, path: str) -> Split:
     body = lines[1:end]
     if not all(_KEY_LINE.match(line) or not line.strip() or line[:1] in " \t-#" for line in body):
         return Split(text)
-    blanked = "\n" * end + "\n".join(lines[end:])
+    blanked = "\n" * (end + 1) + "\n".join(lines[end + 1 :])
     diagnostics: list[Diagnostic] = []
     block = "\n".join(body)
     try:

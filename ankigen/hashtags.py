@@ -84,7 +84,7 @@ def _own_lines(text: str, markup: str, found: list[str]) -> tuple[str, int]:
             kept.append(line)
     if kept == lines:
         return text, 0
-    joined = "\n".join(kept).rstrip("\n")
+    joined = "\n".join(kept).rstrip()
     stripped = joined.lstrip("\n")
     return stripped, len(joined) - len(stripped)
 

@@ -271,8 +271,6 @@ def _decode(value: bytes | None) -> FileOutcome | None:
         diagnostics = [Diagnostic(**d) for d in data["diagnostics"]]
         if len(rendered) != len(cards):
             return None
-        return FileOutcome(
-            cards, rendered, diagnostics, data["title"], int(data["skipped"]), data["deck"]
-        )
+        return FileOutcome(cards, rendered, diagnostics, data["title"], int(data["skipped"]), data["deck"])
     except (ValueError, KeyError, TypeError):
         return None

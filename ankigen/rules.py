@@ -111,7 +111,7 @@ DUPLICATE_QUESTION = Rule(
 INVALID_TAG = Rule(
     "invalid-tag",
     "warning",
-    "a tag written in the note (`#tag` or front matter `tags:`) cannot be an Anki tag (a space, `\"`, "
+    'a tag written in the note (`#tag` or front matter `tags:`) cannot be an Anki tag (a space, `"`, '
     "an empty `::` level); it is left out",
 )
 # Syntax of note-taking apps that gives no card content.
