@@ -23,8 +23,8 @@ _COMMENT = re.compile(r"%%.*?%%", re.DOTALL)
 _BLOCK_REFERENCE = re.compile(r"\s\^[A-Za-z0-9-]+[ \t]*$")
 _LOGSEQ_PROPERTY = re.compile(r"^[ \t]*(?:[-*][ \t]+)?[A-Za-z][\w-]*::[ \t]+\S")
 _DATAVIEW_FENCE = re.compile(r"^[ \t]*(?:`{3,}|~{3,})[ \t]*dataview(?:js)?\b", re.IGNORECASE)
-EMBED = re.compile(r"!\[\[([^\[\]\n|]+)(?:\|([^\[\]\n]*))?\]\]")
-"""``![[target]]`` or ``![[target|size or alias]]``."""
+EMBED = re.compile(r"!\[\[([^\[\]\n|]+)(?:\|([^\[\]\n]*))?\]\](?![(\[])")
+"""``![[target]]`` or ``![[target|size or alias]]`` (``![[x]](url)`` is a Markdown image)."""
 
 
 @dataclass

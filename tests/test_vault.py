@@ -167,6 +167,20 @@ def test_diagnostics_name_file_and_line(notes: Path) -> None:
     }
 
 
+@pytest.mark.parametrize(
+    ("text", "html"),
+    [
+        ("see [[src]](https://e.com)", '<p>see <a href="https://e.com" rel="noopener noreferrer">[src]</a></p>'),
+        ("a [[Note]] b", "<p>a Note b</p>"),
+        ("`[[Prototype]]`", "<p><code>[[Prototype]]</code></p>"),
+        ("x ==mark== y and a == b", "<p>x <mark>mark</mark> y and a == b</p>"),
+        ("- [ ] open\n- [x] done", "<ul>\n<li>☐ open</li>\n<li>☑ done</li>\n</ul>"),
+    ],
+)
+def test_markdown_links_code_and_comparisons_are_left_alone(text: str, html: str) -> None:
+    assert Renderer().render(Card("Q?", text, 1, source="n.md"), Path(".")).back_html == html
+
+
 def test_an_embed_cannot_leave_the_tree(tmp_path: Path) -> None:
     (tmp_path / "secret.png").write_bytes(_png(9))
     notes = tmp_path / "notes"

@@ -24,7 +24,8 @@ from ankigen import rules
 from ankigen.scan import code_line_mask, scan_markdown
 from ankigen.vault import EMBED, is_note_embed
 
-_LINK = re.compile(r"(?<!!)\[\[([^\[\]\n|]+)(?:\|([^\[\]\n]*))?\]\]")
+# `[[src]](url)` and `[[x]][ref]` are Markdown links whose text is `[src]`, not wiki links.
+_LINK = re.compile(r"(?<![!\[])\[\[([^\[\]\n|]+)(?:\|([^\[\]\n]*))?\]\](?![(\[\]])")
 _SIZE = re.compile(r"^\s*(\d+)(?:\s*x\s*(\d+))?\s*$")
 _TASK = re.compile(r"^([ \t]*[-*+][ \t]+)\[([ xX])\](?=[ \t])", re.MULTILINE)
 _CALLOUT = re.compile(r"^>[ \t]?\[!([\w-]+)\]([+-]?)[ \t]*(.*)$")
