@@ -59,6 +59,8 @@ def split_title(title: str | None) -> tuple[str | None, tuple[str, ...]]:
 def _trailing(text: str, markup: str, found: list[str]) -> str:
     """``text`` without the run of tags ending its last line (unless they are all it holds)."""
     last = text.rpartition("\n")[2]
+    if "#" not in last:
+        return text
     match = _TRAILING.search(last)
     if match is None or not last[: match.start()].strip():
         return text
