@@ -19,7 +19,7 @@ from anki.collection import Collection
 from conftest import CORPUS, REPO, SEEDS, import_apkg, run
 
 from ankigen import build, hashtags, pipeline, vault
-from ankigen.config import Config, ConfigError, load_config
+from ankigen.config import Config
 from ankigen.frontmatter import split_front_matter
 from ankigen.model import Card
 from ankigen.render import Renderer
@@ -170,7 +170,7 @@ def test_diagnostics_name_file_and_line(notes: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "html"),
     [
-        ("see [[src]](https://e.com)", '<p>see <a href="https://e.com" rel="noopener noreferrer">[src]</a></p>'),
+        ("see [[src]](https://e.c)", '<p>see <a href="https://e.c" rel="noopener noreferrer">[src]</a></p>'),
         ("a [[Note]] b", "<p>a Note b</p>"),
         ("`[[Prototype]]`", "<p><code>[[Prototype]]</code></p>"),
         ("x ==mark== y and a == b", "<p>x <mark>mark</mark> y and a == b</p>"),
@@ -200,11 +200,18 @@ def test_a_missing_embed_is_reported() -> None:
 
 
 def test_vault_imports_into_anki_with_tags_decks_and_media(notes: Path, collection: Collection) -> None:
-    (notes / "ankigen.toml").write_text('folder_decks = true\nsingle_apkg = "vault.apkg"\n', "utf-8")
+    (notes / "ankigen.toml").write_text("folder_decks = true\n", "utf-8")
     result = run("build", "-o", "out", str(notes))
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in (notes / "out").iterdir()) == ["vault.apkg"]
-    import_apkg(collection, notes / "out" / "vault.apkg")
+    built = sorted((notes / "out").glob("*.apkg"))
+    assert [p.name for p in built] == [
+        "Plain-notes.apkg",
+        "Statistics--Bayes.apkg",
+        "math--Linear-algebra.apkg",
+        "stats--probability--Distributions.apkg",
+    ]
+    for path in built:
+        import_apkg(collection, path)
     notes_by_front = {}
     for nid in collection.find_notes(""):
         note = collection.get_note(nid)
@@ -252,23 +259,6 @@ def test_folder_decks_and_one_deck_per_file_by_default(notes: Path) -> None:
     again = run("build", "-o", "out", str(notes))
     assert "folder_decks is on, and 2 deck file(s)" in again.stderr
     assert "Distributions.apkg, Linear-algebra.apkg" in again.stderr
-
-
-def test_single_apkg_is_not_written_when_a_deck_has_errors(notes: Path) -> None:
-    (notes / "math" / "bad.md").write_text("## Q?\n\n![x](../../../outside.png)\n", "utf-8")
-    (notes / "ankigen.toml").write_text('single_apkg = "vault.apkg"\n', "utf-8")
-    result = run("build", "-o", "out", str(notes))
-    assert result.exit_code == 1
-    assert not (notes / "out" / "vault.apkg").exists()
-    assert "all decks share vault.apkg" in result.stderr
-
-
-@pytest.mark.parametrize("name", ["x.zip", "a/b.apkg", ".apkg"])
-def test_single_apkg_must_be_a_file_name(tmp_path: Path, name: str) -> None:
-    path = tmp_path / "ankigen.toml"
-    path.write_text(f'single_apkg = "{name}"\n', "utf-8")
-    with pytest.raises(ConfigError, match="single_apkg"):
-        load_config(path)
 
 
 # GUIDs -----------------------------------------------------------------------------------------
