@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import shlex
+import sqlite3
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ import click
 
 from ankigen import __version__, rules
 from ankigen.build import DEFAULT_SOURCES, Collected, CollectOptions, DeckResult, build, collect
+from ankigen.bundle import write_bundle
 from ankigen.cache import default_cache_dir
 from ankigen.config import (
     CONFIG_NAMES,
@@ -307,18 +309,37 @@ def build_command(notes: Selection, output: Path | None, deck: str | None, locke
                 f"{display_path(result.path)}: {d.name} — {plural(d.count, 'card')} "
                 f"({d.skipped} skipped, {plural(d.warnings, 'warning')})"
             )
+    if notes.config.single_apkg:
+        failed = _write_single(out_dir / notes.config.single_apkg, results, quiet) or failed
     if notes.config.folder_decks and not quiet:
-        _note_renamed_decks(out_dir, results)
+        _note_renamed_decks(out_dir, results, notes.config.single_apkg)
     if (diagnostics or collected.ignored) and not quiet:
         click.echo(summarize(diagnostics, sum(collected.ignored.values())), err=True)
     if failed or any(x.severity == "error" for x in collected.diagnostics):
         sys.exit(1)
 
 
-def _note_renamed_decks(out_dir: Path, results: list[DeckResult]) -> None:
+def _write_single(target: Path, results: list[DeckResult], quiet: bool) -> bool:
+    """Bundle every written deck into ``target`` (``single_apkg``); whether that failed."""
+    if any(result.path is None for result in results):
+        click.echo(f"error: {display_path(target)} not written: not every deck was written", err=True)
+        return True
+    try:
+        write_bundle([result.path for result in results if result.path], target)
+    except (OSError, sqlite3.Error, ValueError) as exc:
+        click.echo(f"error: cannot write {display_path(target)}: {exc}", err=True)
+        return True
+    if not quiet:
+        cards = sum(result.deck.count for result in results)
+        click.echo(f"{display_path(target)}: {len(results)} decks — {cards} cards")
+    return False
+
+
+def _note_renamed_decks(out_dir: Path, results: list[DeckResult], single: str) -> None:
     """With ``folder_decks`` on, name the decks of earlier builds this build did not write: they
     were most likely renamed by switching it on, and their notes would be imported again."""
     written = {result.path.resolve() for result in results if result.path}
+    written.add((out_dir / (single or ".")).resolve())
     earlier = sorted(p.name for p in out_dir.glob("*.apkg") if p.resolve() not in written)
     if earlier:
         click.echo(

@@ -74,6 +74,13 @@ OPTIONS: tuple[Option, ...] = (
         "Switching it on renames decks, and a GUID includes the deck: Anki imports the renamed decks' "
         "notes again as new notes (existing cards never move deck on import)",
     ),
+    Option(
+        "single_apkg",
+        str,
+        "",
+        "also write every deck of the build into this one file in `output` (`vault.apkg`), which Anki "
+        "imports with all its decks at once; not written when any deck is not",
+    ),
     Option("deck", list, (), "the decks, one `[[deck]]` table each", items=dict),
     Option("deck.name", str, REQUIRED, "deck name (under `parent`)"),
     Option(
@@ -119,6 +126,7 @@ class Config:
     output: str = _TOP["output"].default
     removed_notes: str = _TOP["removed_notes"].default
     folder_decks: bool = False
+    single_apkg: str = ""
     decks: list[DeckSpec] = field(default_factory=list)
     ignore: tuple[str, ...] = ()
     per_file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -277,6 +285,9 @@ def _validate(data: dict[str, Any], text: str, shown: str, path: Path) -> Config
 
     _check_table(data, _TOP, "", fail)
     top = _values(data, _TOP)
+    single = top["single_apkg"]
+    if single and (not single.endswith(".apkg") or Path(single).name != single or single.startswith(".")):
+        raise fail(f"`single_apkg` must be a file name ending in .apkg, not {single!r}", "single_apkg")
     decks: list[DeckSpec] = []
     for index, entry in enumerate(top["deck"]):
         if not isinstance(entry, dict):
@@ -328,6 +339,7 @@ def _validate(data: dict[str, Any], text: str, shown: str, path: Path) -> Config
         output=top["output"],
         removed_notes=top["removed_notes"],
         folder_decks=top["folder_decks"],
+        single_apkg=top["single_apkg"],
         decks=decks,
         ignore=tuple(top["ignore"]),
         per_file_ignores=per_file,

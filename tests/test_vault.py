@@ -19,7 +19,7 @@ from anki.collection import Collection
 from conftest import CORPUS, REPO, SEEDS, import_apkg, run
 
 from ankigen import build, hashtags, pipeline, vault
-from ankigen.config import Config
+from ankigen.config import Config, ConfigError, load_config
 from ankigen.frontmatter import split_front_matter
 from ankigen.model import Card
 from ankigen.render import Renderer
@@ -259,6 +259,45 @@ def test_folder_decks_and_one_deck_per_file_by_default(notes: Path) -> None:
     again = run("build", "-o", "out", str(notes))
     assert "folder_decks is on, and 2 deck file(s)" in again.stderr
     assert "Distributions.apkg, Linear-algebra.apkg" in again.stderr
+
+
+def test_single_apkg_holds_every_deck(notes: Path, collection: Collection) -> None:
+    (notes / "ankigen.toml").write_text('folder_decks = true\nsingle_apkg = "vault.apkg"\n', "utf-8")
+    result = run("build", "-o", "out", str(notes))
+    assert result.exit_code == 0, result.output
+    assert "out/vault.apkg: 4 decks — 8 cards" in result.stdout
+    again = notes / "again.apkg"
+    shutil.copy2(notes / "out" / "vault.apkg", again)
+    assert run("build", "-o", "out", str(notes)).exit_code == 0
+    assert (notes / "out" / "vault.apkg").read_bytes() == again.read_bytes()  # byte-identical rebuild
+    import_apkg(collection, notes / "out" / "vault.apkg")
+    names = {name for name in (d.name for d in collection.decks.all_names_and_ids()) if "::" in name}
+    assert names >= {"math::Linear algebra", "Statistics::Bayes", "stats::probability::Distributions"}
+    assert len(collection.find_notes("")) == 8
+    assert len(collection.find_notes('"deck:stats::probability::Distributions"')) == 2
+    assert len(list(Path(collection.media.dir()).iterdir())) == 4
+    separate = sorted(p for p in (notes / "out").glob("*.apkg") if p.name != "vault.apkg")
+    guids = {collection.get_note(n).guid for n in collection.find_notes("")}
+    for path in separate:  # the same notes as the deck files: importing those changes nothing
+        assert import_apkg(collection, path) is not None
+    assert {collection.get_note(n).guid for n in collection.find_notes("")} == guids
+
+
+def test_single_apkg_is_not_written_when_a_deck_is_not(notes: Path) -> None:
+    (notes / "math" / "bad.md").write_text("## What is out?\n\n![x](../../../outside.png)\n", "utf-8")
+    (notes / "ankigen.toml").write_text('single_apkg = "vault.apkg"\n', "utf-8")
+    result = run("build", "-o", "out", str(notes))
+    assert result.exit_code == 1
+    assert not (notes / "out" / "vault.apkg").exists()
+    assert "out/vault.apkg not written: not every deck was written" in result.stderr
+
+
+@pytest.mark.parametrize("name", ["x.zip", "a/b.apkg", ".apkg"])
+def test_single_apkg_must_be_a_file_name(tmp_path: Path, name: str) -> None:
+    path = tmp_path / "ankigen.toml"
+    path.write_text(f'single_apkg = "{name}"\n', "utf-8")
+    with pytest.raises(ConfigError, match="single_apkg"):
+        load_config(path)
 
 
 # GUIDs -----------------------------------------------------------------------------------------
