@@ -3,8 +3,8 @@
 The rule without a state file (a public interface: changing any step makes Anki see every note as
 new):
 
-1. **Deck name.** ``--deck``, else the ``deck`` of the file's front matter, else the config's
-   ``[[deck]] name`` (under ``parent``, joined with ``::``, both with surrounding ``:`` stripped),
+1. **Deck name.** ``--deck``, else the config's ``[[deck]] name`` (under ``parent``, joined with
+   ``::``, both with surrounding ``:`` stripped), else the ``deck`` of the file's front matter,
    else the file's Markdown title, else the file name with ``_`` read as a space. With the config's
    ``folder_decks``, that title or file name is put under the file's folders (from the notes'
    root, as written, joined with ``::``): ``math/linear/eigen.md`` → ``math::linear::eigen``.

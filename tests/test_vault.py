@@ -261,6 +261,17 @@ def test_folder_decks_and_one_deck_per_file_by_default(notes: Path) -> None:
     assert "Distributions.apkg, Linear-algebra.apkg" in again.stderr
 
 
+def test_deck_comes_from_deck_option_then_config_then_front_matter_then_folders(notes: Path) -> None:
+    config = notes / "ankigen.toml"
+    config.write_text('folder_decks = true\n[[deck]]\nname = "Cfg"\nsources = ["math/*.md"]\n', "utf-8")
+    cards = _cards(notes, load_config(config))
+    assert cards["What is an eigenvector?"].card.deck == "Cfg"  # the config wins over front matter
+    assert cards["What is a prior?"].card.deck == "Statistics::Bayes"  # front matter over folders
+    assert cards["What is a plain question?"].card.deck == "Plain notes"  # the top folder: no parent
+    built = run("build", "-o", "out", "--deck", "Given", str(notes))
+    assert built.stdout.splitlines() == ["out/Given.apkg: Given — 8 cards (0 skipped, 6 warnings)"]
+
+
 def test_single_apkg_holds_every_deck(notes: Path, collection: Collection) -> None:
     (notes / "ankigen.toml").write_text('folder_decks = true\nsingle_apkg = "vault.apkg"\n', "utf-8")
     result = run("build", "-o", "out", str(notes))
