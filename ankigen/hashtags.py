@@ -20,7 +20,6 @@ from ankigen.model import Card, Diagnostic
 from ankigen.scan import code_line_mask, scan_markdown, scan_plain
 
 _TAG = r"#(?=[\w/-]*[^\W\d])[\w/-]+"
-_TRAILING = re.compile(rf"(?:[ \t]+{_TAG})+[ \t]*$")
 TAG_LINE = re.compile(rf"^[ \t]*{_TAG}(?:[ \t]+{_TAG})*[ \t]*$")
 """A line of only tags: in Markdown notes it is not a heading (``#review``), whatever the parser."""
 _ONE = re.compile(_TAG)
@@ -61,13 +60,22 @@ def _trailing(text: str, markup: str, found: list[str]) -> str:
     last = text.rpartition("\n")[2]
     if "#" not in last:
         return text
-    match = _TRAILING.search(last)
-    if match is None or not last[: match.start()].strip():
+    # Word by word from the end (a regex anchored at the end would retry from every space: quadratic).
+    words = last.split()
+    count = 0
+    while count < len(words) - 1 and _ONE.fullmatch(words[-1 - count]):
+        count += 1
+    if not count:
         return text
-    if _in_span(text, markup, len(text) - len(last) + match.start()):
+    tags = words[len(words) - count :]
+    cut = len(last)
+    for word in reversed(tags):
+        cut = last.rfind(word, 0, cut)
+    start = len(text) - len(last) + cut
+    if _in_span(text, markup, start):
         return text
-    found.extend(_ONE.findall(match.group()))
-    return text[: len(text) - len(last) + match.start()].rstrip()
+    found.extend(tags)
+    return text[:start].rstrip()
 
 
 def _own_lines(text: str, markup: str, found: list[str]) -> tuple[str, int]:

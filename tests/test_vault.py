@@ -11,6 +11,7 @@ import dataclasses
 import hashlib
 import shutil
 import struct
+import time
 import zlib
 from pathlib import Path
 
@@ -118,6 +119,14 @@ def test_tags_leave_the_text(
 ) -> None:
     card, problems = hashtags.take_tags(Card(front, back, 1, back_line=2, source="n.md"))
     assert (card.tags, card.front, card.back, problems) == (tags, left_front, left_back, [])
+
+
+def test_many_tags_on_a_line_take_linear_time() -> None:
+    many = " #a" * 200_000
+    started = time.perf_counter()
+    for front in (f"Q{many} end?", f"Q{many}", f"x {'#1 ' * 200_000}"):
+        hashtags.take_tags(Card(front, f"y\n{many.strip()}", 1, source="n.md"))
+    assert time.perf_counter() - started < 10  # about 1 s; the quadratic regex it replaces: hours
 
 
 def test_a_tag_line_starting_an_answer_moves_its_start_line() -> None:
