@@ -17,7 +17,7 @@ from dataclasses import replace
 
 from ankigen import rules, tags
 from ankigen.model import Card, Diagnostic
-from ankigen.scan import code_line_mask, scan_markdown, scan_plain
+from ankigen.scan import Covered, code_line_mask, scan_markdown, scan_plain
 
 _TAG = r"#(?=[\w/-]*[^\W\d])[\w/-]+"
 TAG_LINE = re.compile(rf"^[ \t]*{_TAG}(?:[ \t]+{_TAG})*[ \t]*$")
@@ -102,7 +102,7 @@ def _own_lines(text: str, markup: str, found: list[str]) -> tuple[str, int]:
 def _in_span(text: str, markup: str, offset: int) -> bool:
     """Whether ``offset`` of ``text`` is inside code or math."""
     scan = scan_markdown(text) if markup == "markdown" else scan_plain(text)
-    return any(span.start <= offset < span.end for span in scan.spans)
+    return offset in Covered(scan.spans)
 
 
 def note_tag(written: str) -> str:

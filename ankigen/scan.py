@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import enum
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -92,6 +92,18 @@ class Scan:
     spans: list[Span] = field(default_factory=list)
     unclosed: list[Unclosed] = field(default_factory=list)
     open_fence: str | None = None
+
+
+class Covered:
+    """Whether an offset is inside one of ``spans`` (in text order, as a scan gives them), in log time."""
+
+    def __init__(self, spans: list[Span]) -> None:
+        self._starts = [span.start for span in spans]
+        self._ends = [span.end for span in spans]
+
+    def __contains__(self, offset: int) -> bool:
+        at = bisect_right(self._starts, offset) - 1
+        return at >= 0 and offset < self._ends[at]
 
 
 def scan_plain(text: str) -> Scan:

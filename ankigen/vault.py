@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from ankigen import rules
 from ankigen.frontmatter import FrontMatter, split_front_matter
 from ankigen.model import Diagnostic
-from ankigen.scan import code_line_mask, scan_markdown
+from ankigen.scan import Covered, code_line_mask, scan_markdown
 
 MEDIA_SUFFIXES = frozenset(
     [".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".bmp", ".avif", ".ico", ".tif", ".tiff"]
@@ -74,10 +74,10 @@ _MAYBE_APP_SYNTAX = re.compile(r"\^[A-Za-z0-9-]+[ \t]*$|::|dataview|!\[\[", re.M
 
 def _strip_comments(text: str) -> str:
     """``text`` without ``%%comments%%`` outside code and math; their line breaks stay."""
-    spans = [(span.start, span.end) for span in scan_markdown(text).spans]
+    covered = Covered(scan_markdown(text).spans)
 
     def outside(match: re.Match[str]) -> str:
-        if any(start <= match.start() < end for start, end in spans):
+        if match.start() in covered:
             return match.group()
         return "\n" * match.group().count("\n")
 

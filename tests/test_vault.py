@@ -129,6 +129,16 @@ def test_many_tags_on_a_line_take_linear_time() -> None:
     assert time.perf_counter() - started < 10  # about 1 s; the quadratic regex it replaces: hours
 
 
+def test_many_comments_links_and_math_spans_take_linear_time() -> None:
+    text = "Q: many?\nA: " + " $x$ %%c%% [[n]] `[[k]]`" * 20_000
+    started = time.perf_counter()
+    prepared = vault.prepare(text, "n.md")
+    assert "%%" not in prepared.text and prepared.text.count("$x$") == 20_000
+    html = Renderer().render(Card("Q?", prepared.text[13:], 2, source="n.md"), Path(".")).back_html
+    assert html.count("<code>[[k]]</code>") == 20_000 and "[[n]]" not in html
+    assert time.perf_counter() - started < 30  # a few seconds; comparing every match with every span: hours
+
+
 def test_a_tag_line_starting_an_answer_moves_its_start_line() -> None:
     card, _ = hashtags.take_tags(Card("Q?", "#a\n\nanswer", 1, back_line=2, source="n.md"))
     assert (card.back, card.back_line, card.tags) == ("answer", 4, ("a",))

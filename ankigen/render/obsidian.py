@@ -21,7 +21,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
 from ankigen import rules
-from ankigen.scan import code_line_mask, scan_markdown
+from ankigen.scan import Covered, code_line_mask, scan_markdown
 from ankigen.vault import EMBED, is_note_embed
 
 # `[[src]](url)` and `[[x]][ref]` are Markdown links whose text is `[src]`, not wiki links.
@@ -46,20 +46,13 @@ def rewrite(text: str, note: Path, root: Path, warn: Warn) -> str:
     if not has_obsidian_syntax(text):
         return text
     text = _callouts(text)
-    spans = [(span.start, span.end) for span in scan_markdown(text).spans]
 
     def outside(pattern: re.Pattern[str], make: Callable[[re.Match[str]], str], source: str) -> str:
-        def one(match: re.Match[str]) -> str:
-            if any(start <= match.start() < end for start, end in spans):
-                return match.group()
-            return make(match)
-
-        return pattern.sub(one, source)
+        covered = Covered(scan_markdown(source).spans)
+        return pattern.sub(lambda m: m.group() if m.start() in covered else make(m), source)
 
     text = outside(EMBED, lambda m: _embed(m, note, root, warn), text)
-    spans = [(span.start, span.end) for span in scan_markdown(text).spans]
     text = outside(_LINK, _link, text)
-    spans = [(span.start, span.end) for span in scan_markdown(text).spans]
     return outside(_TASK, lambda m: m.group(1) + ("☐" if m.group(2) == " " else "☑"), text)
 
 
