@@ -13,6 +13,7 @@ from pathlib import Path
 from ankigen import package, rules
 from ankigen.cache import OutcomeCache
 from ankigen.config import Config, DeckSpec, glob_warnings
+from ankigen.embeds import forget_files
 from ankigen.identity import DeckGuids, deck_name_for, folder_deck_name
 from ankigen.ignores import strip_markers
 from ankigen.model import Card, Diagnostic, RenderedCard
@@ -193,6 +194,7 @@ def collect(
     files = source_files(sources, config)
     if deck_name is None:
         files = _in_config_order(files, config)
+    forget_files()  # embeds are looked up in the tree as it is now
     planned = _planned_decks(files, config, deck_name)
     ignores = config.ignores()
 

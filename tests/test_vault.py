@@ -209,6 +209,15 @@ def test_an_embed_cannot_leave_the_tree(tmp_path: Path) -> None:
     assert rendered.media == () and [d.rule for d in rendered.diagnostics] == ["media-outside-tree"]
 
 
+def test_an_image_added_after_a_build_is_found_by_the_next(notes: Path) -> None:
+    (notes / "extra.md").write_text("## Where is the new image?\n\n![[new.png]]\n", "utf-8")
+    assert _cards(notes)["Where is the new image?"].html.media == ()
+    (notes / "attachments" / "new.png").write_bytes(_png(7))
+    assert [m.name for m in _cards(notes)["Where is the new image?"].html.media] == [
+        _media_name(notes, "attachments/new.png")
+    ]
+
+
 def test_a_missing_embed_is_reported() -> None:
     card = Card("Q?", "![[nowhere.png]]", 1, back_line=2, source="n.md")
     rendered = Renderer().render(card, Path("."))
