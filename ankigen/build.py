@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import html
 import re
 import sqlite3
 from collections import Counter
@@ -480,7 +481,7 @@ def _note_fields(built: BuiltCard) -> package.NoteFields:
         front=built.html.front_html,
         back=built.html.back_html,
         context=built.html.context_html,
-        source=f"{built.source}:{card.line}",
+        source=html.escape(f"{built.source}:{card.line}", quote=False),  # a file name is text, not HTML
         tags=card.tags,
     )
 

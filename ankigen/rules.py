@@ -172,6 +172,12 @@ UNSAFE_HTML = Rule(
     "warning",
     "HTML that could run code (`script`, `on*` handlers, `javascript:` URLs) was removed from the card",
 )
+REMOTE_CONTENT = Rule(
+    "remote-content",
+    "warning",
+    "CSS that could load something (`url()`, `image-set()`, escapes) was removed from a `style`; only an "
+    "`<img>` may load from the web",
+)
 
 RULES: tuple[Rule, ...] = (
     BINARY_FILE,
@@ -205,5 +211,6 @@ RULES: tuple[Rule, ...] = (
     MISSING_IMAGE,
     MEDIA_OUTSIDE_TREE,
     UNSAFE_HTML,
+    REMOTE_CONTENT,
 )
 BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}

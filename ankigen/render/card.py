@@ -18,7 +18,7 @@ from ankigen.render.lists import ListsExtension
 from ankigen.render.math import MathStash, protect_markdown, split_plain_math
 from ankigen.render.media import resolve_image
 from ankigen.render.obsidian import rewrite
-from ankigen.render.sanitise import UNSAFE_HTML, make_cleaner
+from ankigen.render.sanitise import UNSAFE_HTML, make_cleaner, safe_style
 from ankigen.render.tables import convert_tab_tables, wrap_tables
 
 _PLAIN_SENTENCE = re.compile(r"[^\W\d_](?:[^\W_]|[ ,.?'\"():;/=%+-])*(?<! )")
@@ -96,8 +96,17 @@ class Renderer:
         self._titles: dict[str, str] = {}  # context titles repeat across a section's cards
 
     def _filter_attribute(self, tag: str, attr: str, value: str) -> str | None:
-        if tag == "img" and attr == "src" and self._state is not None:
+        if self._state is None:
+            return value
+        if tag == "img" and attr == "src":
             return self._image_src(value, self._state)
+        if attr == "style":
+            kept, dropped = safe_style(value)
+            for declaration in dropped:
+                self._state.warn(
+                    rules.REMOTE_CONTENT, f"removed CSS that could load content: {declaration!r}", declaration
+                )
+            return kept if kept.strip() else None
         return value
 
     def _image_src(self, src: str, state: _CardState) -> str | None:

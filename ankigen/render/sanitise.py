@@ -35,6 +35,9 @@ STYLE_PROPERTIES = {
     "vertical-align", "white-space", "width",
 }  # fmt: skip
 URL_SCHEMES = {"http", "https", "mailto"}
+STYLE_FUNCTIONS = {"rgb", "rgba", "hsl", "hsla", "calc", "min", "max", "clamp"}
+"""The only CSS functions a ``style`` may use: none of them can name a URL (``url()``, ``image-set()``…)."""
+_CSS_FUNCTION = re.compile(r"([\w-]*)\s*\(")
 
 # Markup nh3 removes because it can run code. Code blocks are escaped by then, so "<script" here is
 # a real tag; handlers and javascript: URLs are only matched inside a tag.
@@ -44,6 +47,23 @@ UNSAFE_HTML = re.compile(
     r"|javascript\s*:(?=[^<>]*>)",
     re.IGNORECASE,
 )
+
+
+def safe_style(style: str) -> tuple[str, list[str]]:
+    """``style`` without the declarations that could load something: the kept text and the dropped ones.
+
+    A declaration goes when it calls a function other than :data:`STYLE_FUNCTIONS` or holds a CSS
+    escape or comment (which could spell ``url(`` in disguise).
+    """
+    kept: list[str] = []
+    dropped: list[str] = []
+    for declaration in style.split(";"):
+        functions = {name.lower() for name in _CSS_FUNCTION.findall(declaration)}
+        if functions - STYLE_FUNCTIONS or "\\" in declaration or "/*" in declaration:
+            dropped.append(declaration.strip())
+        else:
+            kept.append(declaration)
+    return ";".join(kept), dropped
 
 
 def make_cleaner(attribute_filter: Callable[[str, str, str], str | None]) -> nh3.Cleaner:
