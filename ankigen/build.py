@@ -377,8 +377,10 @@ def build(
         collected.widened = widened
         if locked:
             tracker.check_locked(collected.plans)
+        stems = package.file_stems(deck.name for deck in collected.decks)
         results = [
-            _finish(deck, writers, failures, output, collected.config_file) for deck in collected.decks
+            _finish(deck, writers, failures, output / f"{stems[deck.name]}.apkg", collected.config_file)
+            for deck in collected.decks
         ]
     finally:
         for writer in writers.values():
@@ -437,10 +439,10 @@ def _finish(
     deck: Deck,
     writers: dict[str, package.DeckWriter],
     failures: dict[str, str],
-    output: Path,
+    target: Path,
     config_file: Path | None,
 ) -> DeckResult:
-    """Write ``deck``'s finished file, or say why it is not written."""
+    """Write ``deck``'s finished file ``target``, or say why it is not written."""
     writer = writers.pop(deck.name, None)
     if deck.errors:
         if writer:
@@ -448,7 +450,7 @@ def _finish(
         return DeckResult(deck, None, "not written: the sources have errors")
     if deck.name in failures:
         return DeckResult(deck, None, failures[deck.name])
-    target = output / f"{package.slug(deck.name)}.apkg"
+    output = target.parent
     if writer is None and not deck.plan.carried:
         return DeckResult(deck, None)  # no cards: the collect step warned (empty-deck)
     times = deck.plan.times

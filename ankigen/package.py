@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import os
@@ -12,6 +13,7 @@ import tempfile
 import time
 import warnings
 import zipfile
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -74,6 +76,29 @@ def slug(deck_name: str) -> str:
     """A readable file name stem for a deck: ``Deep Learning::Q&A`` → ``Deep-Learning--Q-A``."""
     parts = [re.sub(r"[^\w]+", "-", part, flags=re.UNICODE).strip("-") for part in deck_name.split("::")]
     return "--".join(part or "deck" for part in parts)
+
+
+MAX_STEM_BYTES = 120
+"""A deck file name's stem is at most this long in UTF-8 (file systems allow 255 bytes a name)."""
+
+
+def file_stems(deck_names: Iterable[str]) -> dict[str, str]:
+    """Each deck's file name stem, unique in the build: its :func:`slug`, readable and short.
+
+    When two decks' slugs would be the same file (``C++`` and ``C#`` are both ``C``; case is
+    ignored, as some file systems do), or a slug is longer than :data:`MAX_STEM_BYTES`, the stem
+    ends with ``-`` and six hex digits of a hash of the full deck name.
+    """
+    names = list(dict.fromkeys(deck_names))
+    slugs = {name: slug(name) for name in names}
+    clashes = Counter(stem.casefold() for stem in slugs.values())
+    stems = {}
+    for name, stem in slugs.items():
+        if clashes[stem.casefold()] > 1 or len(stem.encode("utf-8")) > MAX_STEM_BYTES:
+            short = stem.encode("utf-8")[: MAX_STEM_BYTES - 7].decode("utf-8", "ignore")
+            stem = f"{short}-{hashlib.sha1(name.encode('utf-8')).hexdigest()[:6]}"
+        stems[name] = stem
+    return stems
 
 
 class DeckWriter:

@@ -90,3 +90,34 @@ def test_css_that_loads_remote_content_is_removed_with_a_warning(
     assert 'style="color:red"' in answers and 'style="font-weight:bold"' in answers
     html, found = render_back('<span style="background:url(https://t.example/p.gif)">x</span>')
     assert found == [rules.REMOTE_CONTENT.id] and "style" not in html
+
+
+def test_decks_whose_names_reduce_to_one_file_name_both_get_written(
+    tmp_path: Path, collection: Collection
+) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.md").write_text("# C++\n\n## What is RAII?\n\nScope-bound resources.\n", encoding="utf-8")
+    (notes / "b.md").write_text("# C#\n\n## What is LINQ?\n\nQueries in the language.\n", encoding="utf-8")
+    (notes / "c.md").write_text("# c\n\n## Who wrote C?\n\nRitchie.\n", encoding="utf-8")
+    (notes / "d.md").write_text("# Go\n\n## What is a goroutine?\n\nA light thread.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    cards = anki_cards(collection, notes, out)
+    names = sorted(p.name for p in out.glob("*.apkg"))
+    assert len(names) == 4 and "Go.apkg" in names, names
+    assert all(re.fullmatch(r"(C|c)-[0-9a-f]{6}\.apkg", n) for n in names if n != "Go.apkg"), names
+    assert len({n.casefold() for n in names}) == 4
+    assert len(cards) == 4
+    assert {collection.decks.name(d.id) for d in collection.decks.all_names_and_ids()} >= {"C++", "C#", "c"}
+
+
+def test_a_title_too_long_for_a_file_name_gives_a_shortened_one(tmp_path: Path) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    title = "Ünïcode " * 40
+    (notes / "a.md").write_text(f"# {title}\n\n## Why?\n\nBecause.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = run("build", str(notes), "-o", str(out), "--no-cache")
+    assert result.exit_code == 0, result.output
+    (deck,) = out.glob("*.apkg")
+    assert deck.name.startswith("Ünïcode-Ünïcode-") and len(deck.name.encode()) <= 130
