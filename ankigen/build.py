@@ -127,15 +127,16 @@ def source_files(sources: Sequence[Path], config: Config) -> list[SourceFile]:
     """
     if not sources and config.decks:
         return [SourceFile(path, config.root, explicit=True) for path, _ in config.claims().values()]
-    files: list[SourceFile] = []
+    files: dict[Path, SourceFile] = {}  # by real path: sources that overlap give each file once
     for given in sources or [config.root / DEFAULT_SOURCES]:
         root = notes_root(given, config) if sources else config.root
         if given.is_dir():
             found = [path for path in find_sources([given]) if not config.excluded(path)]
         else:
             found = [given]
-        files.extend(SourceFile(path, root, explicit=not given.is_dir()) for path in found)
-    return files
+        for path in found:
+            files.setdefault(path.resolve(), SourceFile(path, root, explicit=not given.is_dir()))
+    return list(files.values())
 
 
 def _in_config_order(files: list[SourceFile], config: Config) -> list[SourceFile]:

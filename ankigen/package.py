@@ -128,7 +128,10 @@ class DeckWriter:
         """Write one note stamped ``mod`` (default: the deck's mtime), and remember its media."""
         note = genanki.Note(
             model=self.model,
-            fields=[fields.front, fields.back, fields.context, fields.source],
+            # U+001F separates Anki's fields: one inside a field (from a file name) breaks the deck
+            fields=[
+                f.replace("\x1f", "") for f in (fields.front, fields.back, fields.context, fields.source)
+            ],
             tags=list(fields.tags),
             guid=fields.guid,
         )

@@ -39,7 +39,15 @@ READ_ERROR = Rule(
     "skipped with a warning",
 )
 ENCODING = Rule(
-    "encoding", "warning", "the file is not valid UTF-8 and was decoded as Windows-1252; save it as UTF-8"
+    "encoding",
+    "warning",
+    "a line of the file is not valid UTF-8 and was decoded as Windows-1252 (the other lines stay UTF-8); "
+    "save it as UTF-8",
+)
+CONTROL_CHARACTER = Rule(
+    "control-character",
+    "warning",
+    "invisible control characters (such as U+001F, which would make Anki refuse the deck) were removed",
 )
 EMPTY_FILE = Rule("empty-file", "warning", "the file is empty or only whitespace, so it gives no cards")
 CONFIG = Rule(
@@ -162,6 +170,12 @@ STRAY_EMPHASIS = Rule(
 MISSING_IMAGE = Rule(
     "missing-image", "warning", "a local image the note names does not exist, so it is not packaged"
 )
+DATA_IMAGE = Rule(
+    "data-image",
+    "warning",
+    "an image written inline as a `data:` URL is removed (Anki keeps media as files); save it as a file "
+    "next to the notes and link that",
+)
 MEDIA_OUTSIDE_TREE = Rule(
     "media-outside-tree",
     "error",
@@ -183,6 +197,7 @@ RULES: tuple[Rule, ...] = (
     BINARY_FILE,
     READ_ERROR,
     ENCODING,
+    CONTROL_CHARACTER,
     EMPTY_FILE,
     CONFIG,
     LOCK,
@@ -209,6 +224,7 @@ RULES: tuple[Rule, ...] = (
     TEX_UNKNOWN_ENV,
     STRAY_EMPHASIS,
     MISSING_IMAGE,
+    DATA_IMAGE,
     MEDIA_OUTSIDE_TREE,
     UNSAFE_HTML,
     REMOTE_CONTENT,

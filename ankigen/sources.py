@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,9 @@ from ankigen.parsers import markdown, numbered, qa, questionnaire
 
 SOURCE_SUFFIXES = (".md", ".markdown", ".txt")
 _SNIFF_BYTES = 8192
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+"""Control characters but tab and newline (``\\r`` is gone by the time this is used)."""
 
 
 @dataclass
@@ -62,18 +66,45 @@ def decode(data: bytes, path: str) -> SourceText:
             return SourceText(path, None, [rules.BINARY_FILE.at(path, 1, "binary file, not notes")])
         try:
             text = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = data.count(b"\n", 0, exc.start) + 1
-            text = data.decode("cp1252", errors="replace")
-            diagnostics.append(
-                rules.ENCODING.at(
-                    path, line, "not valid UTF-8; decoded as Windows-1252 (cp1252); save the file as UTF-8"
-                )
-            )
+        except UnicodeDecodeError:
+            text = _decode_lines(data, path, diagnostics)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _strip_controls(text, path, diagnostics)
     if not text.strip():
         return SourceText(path, None, diagnostics + [rules.EMPTY_FILE.at(path, 1, "empty file, no cards")])
     return SourceText(path, text, diagnostics)
+
+
+def _decode_lines(data: bytes, path: str, diagnostics: list[Diagnostic]) -> str:
+    """Decode UTF-8 line by line: a line that is not UTF-8 is Windows-1252, with a warning at it."""
+    decoded = []
+    for number, raw in enumerate(data.split(b"\n"), 1):
+        try:
+            decoded.append(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            decoded.append(raw.decode("cp1252", errors="replace"))
+            message = "line is not valid UTF-8; decoded as Windows-1252 (cp1252); save the file as UTF-8"
+            diagnostics.append(rules.ENCODING.at(path, number, message))
+    return "\n".join(decoded)
+
+
+def _strip_controls(text: str, path: str, diagnostics: list[Diagnostic]) -> str:
+    """``text`` without control characters (but tab and newline), with a warning at each line that had any.
+
+    Anki separates a note's fields with U+001F, so one in a field makes it refuse the whole deck.
+    """
+    if not _CONTROL.search(text):
+        return text
+    lines = text.split("\n")
+    for number, line in enumerate(lines, 1):
+        found = sorted(set(_CONTROL.findall(line)))
+        if found:
+            shown = ", ".join(f"U+{ord(c):04X}" for c in found)
+            diagnostics.append(
+                rules.CONTROL_CHARACTER.at(path, number, f"removed control characters {shown}")
+            )
+            lines[number - 1] = _CONTROL.sub("", line)
+    return "\n".join(lines)
 
 
 def read_source(path: Path) -> SourceText:

@@ -3,6 +3,7 @@ no traceback, no hang. The HTML checks read what Anki's own renderer returns for
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -79,7 +80,7 @@ def test_css_that_loads_remote_content_is_removed_with_a_warning(
         '<span style="background:url(https://t.example/p.gif); color: red">seen</span>\n\n'
         "## Disguised?\n\n"
         '<p style="background-image: u\\72l(https://t.example/q); font-weight: bold">x</p>\n\n'
-        '## Set?\n\n<b style="background: image-set(\'https://t.example/r\' 1x)">y</b>\n',
+        "## Set?\n\n<b style=\"background: image-set('https://t.example/r' 1x)\">y</b>\n",
         encoding="utf-8",
     )
     cards = anki_cards(collection, notes, tmp_path / "out")
@@ -121,3 +122,61 @@ def test_a_title_too_long_for_a_file_name_gives_a_shortened_one(tmp_path: Path) 
     assert result.exit_code == 0, result.output
     (deck,) = out.glob("*.apkg")
     assert deck.name.startswith("Ünïcode-Ünïcode-") and len(deck.name.encode()) <= 130
+
+
+def test_overlapping_sources_give_each_card_once(tmp_path: Path, collection: Collection) -> None:
+    notes = tmp_path / "n"
+    notes.mkdir()
+    (notes / "a.txt").write_text("Q: one?\nA: two\n", encoding="utf-8")
+    result = run(
+        "build", str(notes), str(notes / "a.txt"), str(notes / "." / "a.txt"), "-o", str(tmp_path / "o")
+    )
+    assert result.exit_code == 0, result.output
+    assert "1 cards" in result.output
+    (deck,) = (tmp_path / "o").glob("*.apkg")
+    import_apkg(collection, deck)
+    assert len(collection.find_notes("")) == 1
+
+
+def test_a_stray_latin1_byte_decodes_only_its_line_and_warns_there(tmp_path: Path) -> None:
+    notes = tmp_path / "n"
+    notes.mkdir()
+    good = "Q: Größe?\nA: Maß\n".encode()
+    (notes / "a.txt").write_bytes(good + b"Q: caf\xe9?\nA: cr\xe8me\n")
+    listed = run("list", str(notes), "--json", "--no-cache")
+    cards = json.loads(listed.stdout)
+    assert [c["front"] for c in cards] == ["Größe?", "café?"]
+    assert cards[1]["back"] == "crème"
+    (tmp_path / "clean").mkdir()
+    (tmp_path / "clean" / "a.txt").write_bytes(good)  # the same cards without the stray bytes: same GUIDs
+    clean = json.loads(run("list", str(tmp_path / "clean"), "--json", "--no-cache").stdout)
+    assert clean[0]["guid"] == cards[0]["guid"]
+    checked = run("check", str(notes / "a.txt"), "--no-cache")
+    assert "a.txt:3: warning: line is not valid UTF-8" in checked.output
+    assert "a.txt:4: warning: line is not valid UTF-8" in checked.output
+    assert "a.txt:1:" not in checked.output
+
+
+def test_an_inline_data_image_is_removed_with_a_warning(tmp_path: Path) -> None:
+    html, found = render_back("A chart:\n\n![chart](data:image/png;base64,iVBORw0KGgo=)")
+    assert found == [rules.DATA_IMAGE.id]
+    assert "data:" not in html and 'alt="chart"' in html
+
+
+def test_control_characters_are_removed_with_a_warning_and_anki_imports_the_deck(
+    tmp_path: Path, collection: Collection
+) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.txt").write_text(
+        "Q: unit\x1fseparator?\nA: bell\x07 and \x0bvertical tab\nQ: fine?\nA: yes\n"
+    )
+    (notes / "b\x1fc.txt").write_text("Q: from a file name?\nA: yes\n")
+    checked = run("check", str(notes / "a.txt"), "--no-cache")
+    assert "a.txt:1: warning: removed control characters U+001F [control-character]" in checked.output
+    assert "a.txt:2: warning: removed control characters U+0007, U+000B [control-character]" in checked.output
+    cards = anki_cards(collection, notes, tmp_path / "out")
+    assert len(cards) == 3
+    answers = "\n".join(answer for _, answer in cards)
+    assert "unitseparator?" in answers and "bell and vertical tab" in answers
+    assert not re.search("[\x00-\x08\x0b-\x1f]", answers)

@@ -18,7 +18,7 @@ from ankigen.render.lists import ListsExtension
 from ankigen.render.math import MathStash, protect_markdown, split_plain_math
 from ankigen.render.media import resolve_image
 from ankigen.render.obsidian import rewrite
-from ankigen.render.sanitise import UNSAFE_HTML, make_cleaner, safe_style
+from ankigen.render.sanitise import DATA_IMAGE, UNSAFE_HTML, make_cleaner, safe_style
 from ankigen.render.tables import convert_tab_tables, wrap_tables
 
 _PLAIN_SENTENCE = re.compile(r"[^\W\d_](?:[^\W_]|[ ,.?'\"():;/=%+-])*(?<! )")
@@ -141,6 +141,10 @@ class Renderer:
         for m in UNSAFE_HTML.finditer(converted):
             snippet = m.group(0).strip().rstrip("=").strip()
             state.warn(rules.UNSAFE_HTML, f"removed HTML that could run code: {snippet!r}", snippet)
+        for m in DATA_IMAGE.finditer(converted):
+            state.warn(
+                rules.DATA_IMAGE, "removed an image written inline as a data: URL; save it as a file", m[1]
+            )
         self._state = state
         try:
             cleaned = self._cleaner.clean(converted)

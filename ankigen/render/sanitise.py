@@ -48,6 +48,9 @@ UNSAFE_HTML = re.compile(
     re.IGNORECASE,
 )
 
+DATA_IMAGE = re.compile(r"<img\b[^>]*?\ssrc\s*=\s*[\"']?\s*(data:[^\s\"'>,;]*)", re.IGNORECASE)
+"""An image inlined as a ``data:`` URL (nh3 removes its ``src``: Anki keeps media as files)."""
+
 
 def safe_style(style: str) -> tuple[str, list[str]]:
     """``style`` without the declarations that could load something: the kept text and the dropped ones.
