@@ -73,6 +73,8 @@ class RenderedCard:
     context_html: str
     media: tuple[MediaFile, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
+    images: tuple[tuple[str, str], ...] = ()
+    """Each local image ``src`` the HTML depends on, with what it was: see ``ImageRef.state``."""
 
 
 @dataclass

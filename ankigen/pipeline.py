@@ -2,7 +2,8 @@
 
 A file's outcome (its cards, their HTML and every diagnostic) depends only on the file's text,
 its path, its media root, its note format and ankigen's rendering code, so it is computed in a
-worker process and cached under a hash of exactly those.
+worker process and cached under a hash of exactly those; and on how its local images resolve,
+which the outcome records and which is checked again before it is reused.
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ def process_file(job: FileJob) -> FileOutcome:
         tags = tuple(dict.fromkeys((*settings.tags, *card.tags)))
         cards.append(replace(card, key=question_key(card.front), tags=tags))
     diagnostics += lint.lint_cards(cards)
-    reusable = _reusable(job.previous)
+    reusable = _reusable(job.previous, job.root)
     rendered = [_reuse(card, reusable) or renderer.render(card, job.root) for card in cards]
     for html in rendered:
         diagnostics.extend(html.diagnostics)
@@ -112,11 +113,23 @@ def _signature(card: Card) -> tuple[object, ...]:
     return (card.markup, card.front, card.back, card.context, card.back_line - card.line)
 
 
-def _reusable(previous: FileOutcome | None) -> dict[tuple[object, ...], tuple[int, RenderedCard]]:
-    if previous is None:
+def _reusable(previous: FileOutcome | None, root: Path) -> dict[tuple[object, ...], tuple[int, RenderedCard]]:
+    """The earlier renderings that still hold: no media, and every image they name unchanged."""
+    if previous is None or not _images_unchanged(previous, root):
         return {}
     pairs = zip(previous.cards, previous.rendered, strict=True)
     return {_signature(card): (card.line, html) for card, html in pairs if not html.media}
+
+
+def _images_unchanged(outcome: FileOutcome, root: Path) -> bool:
+    """Whether every local image the outcome's HTML depends on still resolves as it did (its
+    existence and where a link points are part of what a cached outcome was made from)."""
+    named = [(card, html.images) for card, html in zip(outcome.cards, outcome.rendered, strict=True)]
+    if not any(images for _, images in named):
+        return True
+    from ankigen.render.media import images_unchanged  # imports the renderer: only when needed
+
+    return all(images_unchanged(images, Path(card.source).parent, root) for card, images in named)
 
 
 def _reuse(card: Card, reusable: dict[tuple[object, ...], tuple[int, RenderedCard]]) -> RenderedCard | None:
@@ -164,6 +177,8 @@ def process_all(
         for job in jobs:
             key = job.key() if cache else ""
             cached = _decode(cache.get(key)) if cache else None
+            if cached is not None and not _images_unchanged(cached, job.root):
+                cached = None
             if cache and cached is None:
                 job = replace(job, previous=_decode(cache.latest(job.path, str(job.root))))
             work = cached if cached is not None else pool.run(job)
@@ -240,7 +255,7 @@ def _encode(outcome: FileOutcome) -> bytes:
     data = {
         "cards": [vars(card) for card in outcome.cards],
         "rendered": [
-            [r.front_html, r.back_html, r.context_html, [vars(d) for d in r.diagnostics]]
+            [r.front_html, r.back_html, r.context_html, [vars(d) for d in r.diagnostics], r.images]
             for r in outcome.rendered
         ],
         "diagnostics": [vars(d) for d in outcome.diagnostics],
@@ -265,8 +280,15 @@ def _decode(value: bytes | None) -> FileOutcome | None:
             Card(**{**c, "context": tuple(c["context"]), "tags": tuple(c["tags"])}) for c in data["cards"]
         ]
         rendered = [
-            RenderedCard(front, back, context, (), tuple(Diagnostic(**d) for d in diagnostics))
-            for front, back, context, diagnostics in data["rendered"]
+            RenderedCard(
+                front,
+                back,
+                context,
+                (),
+                tuple(Diagnostic(**d) for d in diagnostics),
+                tuple((src, state) for src, state in images),
+            )
+            for front, back, context, diagnostics, images in data["rendered"]
         ]
         diagnostics = [Diagnostic(**d) for d in data["diagnostics"]]
         if len(rendered) != len(cards):

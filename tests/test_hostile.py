@@ -180,3 +180,29 @@ def test_control_characters_are_removed_with_a_warning_and_anki_imports_the_deck
     answers = "\n".join(answer for _, answer in cards)
     assert "unitseparator?" in answers and "bell and vertical tab" in answers
     assert not re.search("[\x00-\x08\x0b-\x1f]", answers)
+
+
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000")
+
+
+def test_the_cache_notices_an_image_that_appears_or_a_link_that_now_points_elsewhere(tmp_path: Path) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    source = notes / "a.md"
+    source.write_text("# Deck\n\n## Chart?\n\n![c](c.png)\n\n## Link?\n\n![l](l.png)\n", encoding="utf-8")
+    outside = tmp_path / "outside.png"
+    outside.write_bytes(PNG + b"outside")
+    (notes / "l.png").symlink_to(outside)
+    first = run("check", str(notes))
+    assert "image 'c.png' not found" in first.output and "outside the source tree" in first.output
+    # the link now points inside the tree, the file unchanged: its cached outcome no longer holds
+    (notes / "l.png").unlink()
+    (notes / "inside.png").write_bytes(PNG + b"inside")
+    (notes / "l.png").symlink_to(notes / "inside.png")
+    second = run("check", str(notes))
+    assert "outside" not in second.output and "image 'c.png' not found" in second.output, second.output
+    # the image appears and another card is added: the unchanged card's earlier HTML is not reused
+    (notes / "c.png").write_bytes(PNG)
+    source.write_text(source.read_text("utf-8") + "\n## New?\n\nYes.\n", encoding="utf-8")
+    third = run("check", str(notes))
+    assert "not found" not in third.output and "outside" not in third.output, third.output

@@ -56,6 +56,7 @@ class _CardState:
     root: Path
     texts: list[tuple[str, int]]
     media: dict[str, MediaFile] = field(default_factory=dict)
+    images: dict[str, str] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     def line_of(self, needle: str) -> int:
@@ -111,6 +112,8 @@ class Renderer:
 
     def _image_src(self, src: str, state: _CardState) -> str | None:
         found = resolve_image(src, Path(state.card.source).parent, state.root)
+        if not found.remote:
+            state.images[src] = found.state
         if found.remote:
             return src
         if found.outside:
@@ -185,4 +188,5 @@ class Renderer:
             context_html=context,
             media=tuple(state.media[name] for name in sorted(state.media)),
             diagnostics=tuple(state.diagnostics),
+            images=tuple(sorted(state.images.items())),
         )

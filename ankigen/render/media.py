@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
@@ -19,6 +20,18 @@ class ImageRef:
     outside: bool = False
     path: Path | None = None
     name: str | None = None
+
+    @property
+    def state(self) -> str:
+        """What a card's HTML depends on: ``remote``, ``outside``, ``missing`` or the media name."""
+        if self.remote or self.outside:
+            return "remote" if self.remote else "outside"
+        return self.name or "missing"
+
+
+def images_unchanged(images: Iterable[tuple[str, str]], base: Path, root: Path) -> bool:
+    """Whether each ``(src, state)`` a card's HTML was made from still resolves the same way."""
+    return all(resolve_image(src, base, root).state == state for src, state in images)
 
 
 def resolve_image(src: str, base: Path, root: Path) -> ImageRef:
