@@ -250,8 +250,8 @@ def is_config(path: Path) -> bool:
 
 def _has_tool_table(pyproject: Path) -> bool:
     try:
-        text = pyproject.read_text("utf-8")
-    except (OSError, UnicodeDecodeError):
+        text = pyproject.read_text("utf-8", "replace")  # not UTF-8: load_config reports it if it is ours
+    except OSError:
         return False
     return re.search(r"^\[\[?tool\.ankigen", text, re.MULTILINE) is not None
 

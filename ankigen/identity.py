@@ -51,6 +51,7 @@ from rapidfuzz import fuzz, process
 
 from ankigen import rules
 from ankigen.model import Card, Diagnostic
+from ankigen.sources import text_name
 
 _NUMBERING = re.compile(r"^\s*(?:q\s*\d+\s*[.:)]|q:|\d+\s*[.)])\s*", re.IGNORECASE)
 _MARKUP_CHARS = re.compile(r"[*`_]+")
@@ -83,7 +84,7 @@ def folder_deck_name(title: str | None, path: Path, root: Path) -> str:
 
 def stem_name(path: Path) -> str:
     """A deck name from a file name: ``ml_notes-2024.md`` → ``ml notes-2024``."""
-    return path.stem.replace("_", " ")
+    return text_name(path.stem).replace("_", " ")
 
 
 def clean_deck_name(name: str) -> str:

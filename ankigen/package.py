@@ -212,8 +212,12 @@ ZIP_LEVEL = 1
 """zlib level of the deck's deflated members."""
 
 
+ZIP_TIMES = (315_532_800, 4_354_819_198)
+"""The first and last times a zip entry can carry (1980-01-01 and 2107-12-31T23:59:58 UTC)."""
+
+
 def _write_zip(zip_path: Path, db_path: Path, media: list[tuple[str, Path]], mtime: int) -> None:
-    date_time = time.gmtime(max(mtime, 315532800))[:6]
+    date_time = time.gmtime(min(max(mtime, ZIP_TIMES[0]), ZIP_TIMES[1]))[:6]
     index = {str(i): name for i, (name, _) in enumerate(media)}
     entries: list[tuple[str, Path | bytes]] = [("collection.anki2", db_path)]
     entries.append(("media", json.dumps(index, sort_keys=True).encode("utf-8")))

@@ -30,11 +30,18 @@ class SourceText:
 
 
 def display_path(path: Path) -> str:
-    """The POSIX path relative to the working directory (``../x`` above it) when possible."""
+    """The POSIX path relative to the working directory (``../x`` above it) when possible (bytes
+    of a file name that are not UTF-8 shown as U+FFFD)."""
     try:
-        return Path(os.path.relpath(path.resolve(), Path.cwd().resolve())).as_posix()
+        shown = Path(os.path.relpath(path.resolve(), Path.cwd().resolve())).as_posix()
     except ValueError:  # another drive on Windows
-        return path.as_posix()
+        shown = path.as_posix()
+    return text_name(shown)
+
+
+def text_name(name: str) -> str:
+    """A file name as text: the bytes that are not UTF-8 (kept by Python as lone surrogates) → U+FFFD."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def find_sources(paths: Iterable[Path]) -> list[Path]:

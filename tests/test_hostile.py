@@ -4,9 +4,11 @@ no traceback, no hang. The HTML checks read what Anki's own renderer returns for
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
+import pytest
 from anki.collection import Collection
 from conftest import import_apkg, run
 
@@ -206,3 +208,57 @@ def test_the_cache_notices_an_image_that_appears_or_a_link_that_now_points_elsew
     source.write_text(source.read_text("utf-8") + "\n## New?\n\nYes.\n", encoding="utf-8")
     third = run("check", str(notes))
     assert "not found" not in third.output and "outside" not in third.output, third.output
+
+
+def test_a_pyproject_that_is_not_utf8_is_no_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "a.txt").write_text("Q: one?\nA: two\n", encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_bytes(b'[project]\nname = "caf\xe9"\n')
+    assert run("build", "notes", "-o", "out").exit_code == 0
+    (tmp_path / "pyproject.toml").write_bytes(b'[tool.ankigen]\noutput = "caf\xe9"\n')
+    result = run("build", "notes", "-o", "out")
+    assert result.exit_code == 1 and "pyproject.toml:1: error: cannot read config" in result.output
+
+
+def test_a_file_name_that_is_not_utf8_still_gives_its_cards(tmp_path: Path, collection: Collection) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / os.fsdecode(b"caf\xe9.txt")).write_text("Q: one?\nA: two\n", encoding="utf-8")
+    (notes / "b.txt").write_text("Q: three?\nA: four\n", encoding="utf-8")
+    cards = anki_cards(collection, notes, tmp_path / "out")
+    assert len(cards) == 2
+    assert any("caf\ufffd.txt:1" in answer for _, answer in cards)
+
+
+def test_text_that_looks_like_a_placeholder_stays_as_written() -> None:
+    html, _ = render_back("MJXq0qX and MJXq1qX next to $x$ and `code`")
+    assert html.startswith("<p>MJXq0qX and MJXq1qX next to \\(x\\)")
+
+
+def test_image_paths_no_file_can_have_are_missing_images(tmp_path: Path) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    long_name = "y" * 300
+    (notes / "loop.png").symlink_to("loop.png")
+    (notes / "a.md").write_text(
+        f"# D\n\n## Nul?\n\n![x](a%00b.png)\n\n## Long?\n\n![y]({long_name}.png)\n\n"
+        "## Loop?\n\n![z](loop.png)\n",
+        encoding="utf-8",
+    )
+    result = run("check", str(notes), "--no-cache")
+    assert result.exit_code == 0, result.output
+    assert result.output.count("[missing-image]") == 3
+    assert run("build", str(notes), "-o", str(tmp_path / "out")).exit_code == 0
+
+
+def test_a_note_dated_after_2107_still_gives_a_deck(tmp_path: Path, collection: Collection) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    source = notes / "a.txt"
+    source.write_text("Q: one?\nA: two\n", encoding="utf-8")
+    os.utime(source, (4_500_000_000, 4_500_000_000))  # in 2112
+    cards = anki_cards(collection, notes, tmp_path / "out")
+    assert len(cards) == 1

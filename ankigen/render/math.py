@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import html
 import re
+import secrets
 from dataclasses import dataclass, field
 
 from ankigen.scan import ARITHMETIC_STAR, MATH, Kind, Scan, Span, scan_markdown, scan_plain
 
-# Placeholder tokens: letters and digits only, so no Markdown rule can split or decorate them.
-_TOKEN = "MJXq{}qX"
-TOKEN_RE = re.compile(r"MJXq(\d+)qX")
+# Placeholder tokens: letters and digits only, so no Markdown rule can split or decorate them; each
+# stash's own random marker in them, so a note cannot write a token that restores (``MJXq7qX``).
+_TOKEN = "MJX{}q{}qX"
+_TOKEN_RE = re.compile(r"MJX([0-9a-f]{16})q(\d+)qX")
 
 _DETAILS = re.compile(r"<details(?![^>]*\bmarkdown=)(?=[\s>])", re.IGNORECASE)
 
@@ -36,23 +38,29 @@ class MathStash:
     """Math (and highlighted code) found in one field: ``items[n]`` is the HTML for token ``n``."""
 
     items: list[str] = field(default_factory=list)
+    marker: str = field(default_factory=lambda: secrets.token_hex(8))
 
     def add(self, tex: str, display: bool) -> str:
         """Store TeX (raw, unescaped) and return its placeholder token."""
         escaped = html.escape(tex, quote=False)
         self.items.append(f"\\[{escaped}\\]" if display else f"\\({escaped}\\)")
-        return _TOKEN.format(len(self.items) - 1)
+        return _TOKEN.format(self.marker, len(self.items) - 1)
 
     def keep(self, fragment: str) -> str:
         """Store finished HTML (restored as it is, never sanitised) and return its placeholder token."""
         self.items.append(fragment)
-        return _TOKEN.format(len(self.items) - 1)
+        return _TOKEN.format(self.marker, len(self.items) - 1)
 
     def restore(self, text: str) -> str:
         """Replace every token in ``text`` with its math HTML."""
         if not self.items:
             return text
-        return TOKEN_RE.sub(lambda m: self.items[int(m.group(1))], text)
+        return _TOKEN_RE.sub(self._item, text)
+
+    def _item(self, m: re.Match[str]) -> str:
+        """A token's HTML; a token that is not this stash's stays as written."""
+        ours = m.group(1) == self.marker and int(m.group(2)) < len(self.items)
+        return self.items[int(m.group(2))] if ours else m.group(0)
 
 
 def _replacement(text: str, span: Span, stash: MathStash, *, plain: bool) -> str:

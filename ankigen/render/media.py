@@ -37,16 +37,20 @@ def images_unchanged(images: Iterable[tuple[str, str]], base: Path, root: Path) 
 def resolve_image(src: str, base: Path, root: Path) -> ImageRef:
     """Resolve an image ``src`` written in a note under ``base`` against the source tree ``root``.
 
-    A path starting with ``/`` is taken from ``root`` (as a repository-root link on GitHub).
+    A path starting with ``/`` is taken from ``root`` (as a repository-root link on GitHub). A
+    path no file can have (a NUL byte, a name too long, a symlink loop) is a missing image.
     """
     if _SCHEME.match(src):
         return ImageRef(remote=True)
     relative = unquote(src.split("#", 1)[0].split("?", 1)[0])
     start = root if relative.startswith("/") else base
-    path = (start / relative.lstrip("/")).resolve()
-    if not path.is_relative_to(root.resolve()):
-        return ImageRef(outside=True)
-    if not path.is_file():
+    try:
+        path = (start / relative.lstrip("/")).resolve()
+        if not path.is_relative_to(root.resolve()):
+            return ImageRef(outside=True)
+        if not path.is_file():
+            return ImageRef()
+        digest = hashlib.sha1(path.read_bytes()).hexdigest()
+    except (OSError, ValueError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
         return ImageRef()
-    digest = hashlib.sha1(path.read_bytes()).hexdigest()
     return ImageRef(path=path, name=digest + path.suffix.lower())
