@@ -170,6 +170,12 @@ STRAY_EMPHASIS = Rule(
 MISSING_IMAGE = Rule(
     "missing-image", "warning", "a local image the note names does not exist, so it is not packaged"
 )
+FIELD_TOO_COMPLEX = Rule(
+    "field-too-complex",
+    "warning",
+    "a field is too long, nested too deeply or has too many `[`/`<` that never close for Markdown; it is "
+    "shown as plain text",
+)
 DATA_IMAGE = Rule(
     "data-image",
     "warning",
@@ -224,6 +230,7 @@ RULES: tuple[Rule, ...] = (
     TEX_UNKNOWN_ENV,
     STRAY_EMPHASIS,
     MISSING_IMAGE,
+    FIELD_TOO_COMPLEX,
     DATA_IMAGE,
     MEDIA_OUTSIDE_TREE,
     UNSAFE_HTML,

@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
+import tracemalloc
+from html import escape as html_escape
 from pathlib import Path
 
 import pytest
@@ -208,6 +211,60 @@ def test_the_cache_notices_an_image_that_appears_or_a_link_that_now_points_elsew
     source.write_text(source.read_text("utf-8") + "\n## New?\n\nYes.\n", encoding="utf-8")
     third = run("check", str(notes))
     assert "not found" not in third.output and "outside" not in third.output, third.output
+
+
+def steps(text: str) -> int:
+    """How many Python lines rendering ``text`` as an answer runs: work, counted without a timer."""
+    renderer = Renderer()
+    card = Card("q", text, 1, back_line=2, source="notes.md")
+    count = 0
+
+    def trace(frame: object, event: str, arg: object) -> object:
+        nonlocal count
+        count += 1
+        return trace
+
+    sys.settrace(trace)
+    try:
+        renderer.render(card, Path("."))
+    finally:
+        sys.settrace(None)
+    return count
+
+
+@pytest.mark.parametrize("unit", ["[", "[a ", "[a](", "<b ", "![x]("])
+def test_markdown_slow_paths_are_bounded_linear(unit: str) -> None:
+    """Twice the openers that never close cost at most three times the work (it was four)."""
+    small, large = steps(unit * 1000), steps(unit * 2000)
+    assert large <= 3 * small, (small, large)
+    html, found = render_back(unit * 2000)
+    assert found == [rules.FIELD_TOO_COMPLEX.id] and html.startswith(html_escape(unit))
+
+
+def test_a_long_single_line_answer_is_held_in_bounded_memory() -> None:
+    text = "word " * 400_000  # 2 MB
+    tracemalloc.start()
+    try:
+        html, found = render_back(text)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert found == [rules.FIELD_TOO_COMPLEX.id] and html.startswith("word word")
+    assert peak < 12 * len(text), peak
+
+
+def test_a_list_nested_400_deep_is_plain_text_with_a_warning(tmp_path: Path) -> None:
+    notes = tmp_path / "n"
+    notes.mkdir()
+    deep = "".join("  " * i + f"- level {i}\n" for i in range(400))
+    (notes / "a.md").write_text(
+        f"# D\n\n## Deep?\n\n{deep}\n## Fine?\n\n- yes\n  - nested\n", encoding="utf-8"
+    )
+    result = run("check", str(notes), "--no-cache")
+    assert result.exit_code == 0, result.output
+    assert "a.md:5: warning: shown as plain text: it is indented or quoted more than" in result.output
+    listed = json.loads(run("list", str(notes), "--json", "--no-cache").stdout)
+    assert "level 399" in listed[0]["back_html"] and "<ul>" in listed[1]["back_html"]
 
 
 def test_a_pyproject_that_is_not_utf8_is_no_traceback(

@@ -24,6 +24,10 @@ fields) and the HTML sanitiser. A Markdown field passes these stages, in this or
 9   tokens → math between ``\(…\)`` / ``\[…\]``, code HTML     :mod:`~ankigen.render.math`
 ==  =========================================================  =====================================
 
+A field past the limits of :mod:`~ankigen.render.limits` (measured after stage 3; too long, too deep,
+too many openers that never close), or one Python-Markdown cannot nest (``RecursionError``), skips
+stages 4–8: it is escaped text with line breaks, and a warning.
+
 A plain-text field is only escaped (line breaks and indentation kept) with its math stashed and
 restored (stages 2 and 9); a context title is rendered as Markdown and unwrapped from its ``<p>``.
 """

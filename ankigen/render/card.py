@@ -14,6 +14,7 @@ from ankigen import rules
 from ankigen.model import Card, Diagnostic, MediaFile, RenderedCard
 from ankigen.render.code import fence_format
 from ankigen.render.inline import InlineTriggersExtension
+from ankigen.render.limits import too_complex
 from ankigen.render.lists import ListsExtension
 from ankigen.render.math import MathStash, protect_markdown, split_plain_math
 from ankigen.render.media import resolve_image
@@ -22,7 +23,9 @@ from ankigen.render.sanitise import DATA_IMAGE, UNSAFE_HTML, make_cleaner, safe_
 from ankigen.render.tables import convert_tab_tables, wrap_tables
 
 _PLAIN_SENTENCE = re.compile(r"[^\W\d_](?:[^\W_]|[ ,.?'\"():;/=%+-])*(?<! )")
-"""One line of words and plain punctuation, no Markdown syntax: its HTML is ``<p>text</p>``."""
+"""One line of words and plain punctuation, no Markdown syntax: its HTML is ``<p>text</p>``.
+Tried only on a short line: the regex engine keeps state per character it backtracks over."""
+_PLAIN_SENTENCE_MAX = 2000
 
 
 def _markdown(fence: Callable[..., str]) -> markdown.Markdown:
@@ -130,7 +133,7 @@ class Renderer:
         return found.name
 
     def _markdown_html(self, text: str, state: _CardState) -> str:
-        if _PLAIN_SENTENCE.fullmatch(text) and "==" not in text:
+        if len(text) <= _PLAIN_SENTENCE_MAX and _PLAIN_SENTENCE.fullmatch(text) and "==" not in text:
             return f"<p>{text}</p>"  # what convert() makes of it; most questions are like this
         return self.convert(text, state)
 
@@ -139,8 +142,15 @@ class Renderer:
         stash = self._stash = MathStash()
         text = rewrite(text, Path(state.card.source), state.root, state.warn)
         source = convert_tab_tables(protect_markdown(text, stash))
+        reason = too_complex(source)
         self._md.reset()
-        converted = self._md.convert(source)
+        try:
+            converted = "" if reason else self._md.convert(source)
+        except RecursionError:
+            reason = "it is nested too deeply"
+        if reason:
+            state.warn(rules.FIELD_TOO_COMPLEX, f"shown as plain text: {reason}", text[:40])
+            return "<br>".join(html.escape(text, quote=False).split("\n"))
         for m in UNSAFE_HTML.finditer(converted):
             snippet = m.group(0).strip().rstrip("=").strip()
             state.warn(rules.UNSAFE_HTML, f"removed HTML that could run code: {snippet!r}", snippet)
