@@ -270,7 +270,7 @@ def build_command(notes: Selection, output: Path | None, deck: str | None, locke
         source_date_epoch()
     except ValueError as exc:
         raise UsageFailure(f"error: {exc}") from exc
-    out_dir = output or notes.config.root / notes.config.output
+    out_dir = output.expanduser() if output else notes.config.output_dir
     tracker = notes.tracker(deck, out_dir)
     try:
         collected, results = build(

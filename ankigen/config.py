@@ -47,7 +47,12 @@ class Option:
 
 
 OPTIONS: tuple[Option, ...] = (
-    Option("output", str, "output", "folder the `.apkg` files go to, relative to the config file"),
+    Option(
+        "output",
+        str,
+        "output",
+        "folder the `.apkg` files go to, relative to the config file (`~` is your home folder)",
+    ),
     Option("parent", str, "", "parent deck of every deck below (`Parent::Name`)"),
     Option(
         "removed_notes",
@@ -137,6 +142,11 @@ class Config:
     def root(self) -> Path:
         """The folder that globs and the output folder are relative to."""
         return self.path.parent if self.path else Path.cwd()
+
+    @property
+    def output_dir(self) -> Path:
+        """The output folder: ``output`` with ``~`` expanded, relative to :attr:`root`."""
+        return self.root / Path(self.output).expanduser()
 
     def claims(self) -> dict[Path, tuple[Path, DeckSpec]]:
         """Every file the decks' globs give (resolved) → (the path as globbed, the first deck

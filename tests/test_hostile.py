@@ -319,3 +319,21 @@ def test_a_note_dated_after_2107_still_gives_a_deck(tmp_path: Path, collection: 
     os.utime(source, (4_500_000_000, 4_500_000_000))  # in 2112
     cards = anki_cards(collection, notes, tmp_path / "out")
     assert len(cards) == 1
+
+
+def test_a_home_relative_output_folder_is_expanded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    project = tmp_path / "project"
+    (project / "notes").mkdir(parents=True)
+    (project / "notes" / "a.txt").write_text("Q: one?\nA: two\n", encoding="utf-8")
+    (project / "ankigen.toml").write_text('output = "~/decks"\n', encoding="utf-8")
+    monkeypatch.chdir(project)
+    result = run("build", "notes")
+    assert result.exit_code == 0, result.output
+    assert not (project / "~").exists()
+    assert [p.name for p in (home / "decks").glob("*.apkg")] == ["a.apkg"]
+    assert f"{home}/decks/a.apkg: a — 1 cards" in result.output  # says where the decks went
+    assert run("build", "notes", "-o", "~/other").exit_code == 0
+    assert (home / "other" / "a.apkg").is_file() and not (project / "~").exists()
