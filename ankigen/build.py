@@ -229,8 +229,8 @@ def collect(
     total = sum(_size(source.path) for source in files)
     progress = options.progress
     cache = OutcomeCache(options.cache_dir) if options.cache_dir else None
+    outcomes = process_all(jobs(), options.jobs, cache, progress and (lambda done: progress(done, total)))
     try:
-        outcomes = process_all(jobs(), options.jobs, cache, progress and (lambda done: progress(done, total)))
         for index, outcome in enumerate(outcomes):
             source, spec, diagnostics = placed[index]
             path, stored = source.path, stored_source(source.path, source.root)
@@ -254,6 +254,7 @@ def collect(
                 else:
                     sink(deck, built)
     finally:
+        outcomes.close()  # on an error or Ctrl-C here, its workers stop now
         if cache:
             cache.close()
     plans = _place(decks, tracker or Tracker(None), config.path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import shlex
+import signal
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -543,8 +544,18 @@ def _echo_diagnostics(diagnostics: list[Diagnostic], notes: Selection, quiet: bo
         click.echo(f"… and {rest}; `{notes.check_command()}` shows them all", err=True)
 
 
+class _Terminated(Exception):
+    """SIGTERM arrived: unwind like Ctrl-C, so workers stop and no temporary file stays behind."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Run the CLI: usage errors exit 2, source errors 1, Ctrl-C 130, never a traceback for bad input."""
+    """Run the CLI: usage errors exit 2, source errors 1, Ctrl-C 130, SIGTERM 143, never a traceback
+    for bad input."""
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         cli.main(args=argv, prog_name="ankigen", standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -555,3 +566,6 @@ def main(argv: list[str] | None = None) -> None:
     except (KeyboardInterrupt, click.exceptions.Abort):
         click.echo("\ninterrupted; no partial deck was written", err=True)
         sys.exit(130)
+    except _Terminated:
+        click.echo("terminated; no partial deck was written", err=True)
+        sys.exit(143)

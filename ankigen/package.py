@@ -15,7 +15,6 @@ import warnings
 import zipfile
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +24,11 @@ from genanki.apkg_schema import APKG_SCHEMA
 
 from ankigen.identity import deck_id
 from ankigen.notetype import RELEASE_EPOCH, note_type
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no locks, so stale files are not recognised
+    fcntl = None  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -114,6 +118,7 @@ class DeckWriter:
 
     def __init__(self, folder: Path, deck_name: str, css: str, mtime: int = RELEASE_EPOCH) -> None:
         self.folder = folder
+        remove_stale_files(folder)
         self.model = note_type(css)
         self.deck = genanki.Deck(deck_id(deck_name), deck_name)
         self.deck.add_model(self.model)
@@ -121,7 +126,7 @@ class DeckWriter:
         self.count = 0
         self.mtime = mtime
         self._ids: Iterator[int] = itertools.count(mtime * 1000)
-        self.db_path, self._conn = _new_collection(folder)
+        self.db_path, self._lock, self._conn = _new_collection(folder)
         self._cursor = self._conn.cursor()
 
     def add(self, fields: NoteFields, media: Iterable[tuple[str, Path]] = (), mod: int | None = None) -> None:
@@ -157,10 +162,13 @@ class DeckWriter:
             self.deck.write_to_db(self._cursor, mtime, self._ids)  # the deck and note type
             self._conn.commit()
             self._conn.close()
-            with _temporary_file(path.parent, ".apkg") as zip_path:
+            zip_path = self.db_path.with_suffix(".apkg")  # under the same lock
+            try:
                 _write_zip(zip_path, self.db_path, sorted(self.media.items()), mtime)
                 zip_path.chmod(0o666 & ~current_umask())
                 os.replace(zip_path, path)
+            finally:
+                zip_path.unlink(missing_ok=True)
         finally:
             self.discard()
 
@@ -170,8 +178,8 @@ class DeckWriter:
         if len(final) != self.count:
             raise ValueError(f"{len(final)} stamps for {self.count} notes")
         self._conn.commit()
-        old_path, old = self.db_path, self._conn
-        self.db_path, self._conn = _new_collection(self.folder)
+        old_path, old_lock, old = self.db_path, self._lock, self._conn
+        self.db_path, self._lock, self._conn = _new_collection(self.folder)
         self._cursor = self._conn.cursor()
         self._ids = itertools.count(mtime * 1000)
         try:
@@ -187,25 +195,77 @@ class DeckWriter:
         finally:
             old.close()
             old_path.unlink(missing_ok=True)
+            os.close(old_lock)
 
     def discard(self) -> None:
         """Drop the temporary collection (the deck is not written)."""
         self._conn.close()
         self.db_path.unlink(missing_ok=True)
+        if self._lock >= 0:
+            os.close(self._lock)
+            self._lock = -1
+
+
+_TEMPORARY_PREFIX = ".ankigen-"
+"""A build's temporary files in the output folder: ``.ankigen-ID.sqlite`` (locked while the build
+runs), its ``-journal`` and the zip ``.ankigen-ID.apkg`` being written."""
+
+
+def _locked_temporary(folder: Path) -> tuple[Path, int]:
+    """A new ``.ankigen-ID.sqlite`` in ``folder`` and a descriptor holding an exclusive lock on it."""
+    while True:
+        fd, name = tempfile.mkstemp(dir=folder, prefix=_TEMPORARY_PREFIX, suffix=".sqlite")
+        if fcntl is None:
+            return Path(name), fd
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            if os.stat(name).st_ino == os.fstat(fd).st_ino:
+                return Path(name), fd
+        except FileNotFoundError:
+            pass
+        os.close(fd)  # another build took it for a dead one's before the lock: take a new one
+
+
+def remove_stale_files(folder: Path) -> None:
+    """Remove the temporary files that killed builds left in ``folder``: those whose ``.sqlite``
+    no process holds locked (the lock goes with its process). A running build's files stay."""
+    if fcntl is None:
+        return
+    for path in folder.glob(f"{_TEMPORARY_PREFIX}*"):
+        ident = path.name[len(_TEMPORARY_PREFIX) :].split(".")[0]
+        lock = folder / f"{_TEMPORARY_PREFIX}{ident}.sqlite"
+        try:
+            fd = os.open(lock, os.O_RDONLY)
+        except FileNotFoundError:
+            path.unlink(missing_ok=True)  # a journal or zip outlives its .sqlite only when killed
+            continue
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue  # a running build's
+        try:
+            path.unlink(missing_ok=True)
+            if path != lock:
+                lock.unlink(missing_ok=True)
+        finally:
+            os.close(fd)
 
 
 _INSERT_NOTE = "INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?)"
 _INSERT_CARD = "INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 
 
-def _new_collection(folder: Path) -> tuple[Path, sqlite3.Connection]:
-    """A fresh temporary collection in ``folder`` (schema and ``col`` row), and a connection to it."""
-    fd, name = tempfile.mkstemp(dir=folder, prefix=".ankigen-", suffix=".sqlite")
-    os.close(fd)
-    conn = sqlite3.connect(name)
+def _new_collection(folder: Path) -> tuple[Path, int, sqlite3.Connection]:
+    """A fresh temporary collection in ``folder`` (schema and ``col`` row), the descriptor that
+    holds its lock, and a connection to it."""
+    path, lock = _locked_temporary(folder)
+    conn = sqlite3.connect(path)
     conn.executescript(APKG_SCHEMA)
     conn.executescript(APKG_COL)
-    return Path(name), conn
+    return path, lock, conn
 
 
 ZIP_LEVEL = 1
@@ -244,15 +304,3 @@ def current_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
-
-
-@contextmanager
-def _temporary_file(folder: Path, suffix: str) -> Iterator[Path]:
-    """A fresh temporary file in ``folder``, removed afterwards unless it was renamed away."""
-    fd, name = tempfile.mkstemp(dir=folder, prefix=".ankigen-", suffix=suffix)
-    os.close(fd)
-    temp = Path(name)
-    try:
-        yield temp
-    finally:
-        temp.unlink(missing_ok=True)

@@ -12,8 +12,10 @@ import hashlib
 import json
 import os
 import signal
+import threading
+import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -147,7 +149,7 @@ def process_all(
     workers: int = 1,
     cache: OutcomeCache | None = None,
     progress: Callable[[int], None] | None = None,
-) -> Iterator[FileOutcome]:
+) -> Generator[FileOutcome, None, None]:
     """Process ``jobs`` as they come and yield their outcomes in order.
 
     Cached outcomes come from ``cache``; the rest are computed in this process until there is
@@ -190,6 +192,9 @@ def process_all(
                 yield finish(pending.popleft())
         while pending:
             yield finish(pending.popleft())
+    except BaseException:  # Ctrl-C, SIGTERM or the caller closing the generator early: stop at once
+        pool.shutdown(abort=True)
+        raise
     finally:
         pool.shutdown()
         if cache and fresh:
@@ -228,18 +233,43 @@ class _LazyPool:
             if self.workers <= 1 or self.seen < PARALLEL_MIN_CHARS:
                 return process_file(job)
             _this_process_renderer()  # made once here, so forked workers start with it
-            self.executor = ProcessPoolExecutor(self.workers, initializer=_leave_interrupts_to_parent)
+            self.executor = ProcessPoolExecutor(
+                self.workers, initializer=_start_worker, initargs=(os.getpid(),)
+            )
         return self.executor.submit(process_file, job)
 
-    def shutdown(self) -> None:
-        """Stop the workers, cancelling what has not started."""
-        if self.executor is not None:
+    def shutdown(self, abort: bool = False) -> None:
+        """Stop the workers, cancelling what has not started; with ``abort``, also what is running
+        (the workers are terminated, so a second Ctrl-C has nothing to wait for)."""
+        if self.executor is None:
+            return
+        main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if abort and main else None
+        try:  # a second Ctrl-C while the workers stop would leave them running, and exit would wait
+            if abort:
+                # ProcessPoolExecutor has no public way to stop running work before Python 3.14.
+                for process in list(getattr(self.executor, "_processes", {}).values()):
+                    process.terminate()
             self.executor.shutdown(wait=True, cancel_futures=True)
+            self.executor = None
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
 
 
-def _leave_interrupts_to_parent() -> None:
-    """Workers ignore Ctrl-C; the parent cancels the pool."""
+def _start_worker(parent: int) -> None:
+    """A worker ignores Ctrl-C (the parent stops the pool), dies at once on SIGTERM (not through
+    a handler it may have inherited) and exits when its parent is gone, even killed by SIGKILL,
+    instead of running on as an orphan."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.2)
+    os._exit(1)
 
 
 def default_workers() -> int:
