@@ -9,6 +9,7 @@ import re
 import sys
 import tracemalloc
 from html import escape as html_escape
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -19,9 +20,44 @@ from ankigen import rules
 from ankigen.model import Card
 from ankigen.render import Renderer
 
-HANDLER = re.compile(r"<[^>]*\son[a-z]+\s*=", re.IGNORECASE)
-SCRIPT_URL = re.compile(r"<[^>]*(?:javascript|vbscript|data)\s*:", re.IGNORECASE)
-REMOTE_CSS = re.compile(r"url\s*\(|image-set|@import|@font-face", re.IGNORECASE)
+LOADS = re.compile(r"url\s*\(|image-set|expression\s*\(|@import|@font-face", re.IGNORECASE)
+ACTIVE_TAGS = {
+    "script",
+    "iframe",
+    "object",
+    "embed",
+    "frame",
+    "applet",
+    "base",
+    "meta",
+    "link",
+    "style",
+    "svg",
+}
+
+
+class _Tags(HTMLParser):
+    """Every start tag and its attributes, as a browser's tokenizer reads them."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, attrs))
+
+
+def assert_inert(html: str) -> None:
+    """No element that runs or loads, no handler, no script URL and no CSS that loads anything."""
+    for tag, attrs in _Tags(html).tags:
+        assert tag not in ACTIVE_TAGS, (tag, html)
+        for name, value in attrs:
+            value = re.sub(r"[\x00-\x20]", "", value or "").lower()
+            assert not name.startswith("on"), (tag, name, html)
+            assert not value.startswith(("javascript:", "vbscript:", "data:")), (tag, name, html)
+            assert not (name == "style" and LOADS.search(value)), (tag, value, html)
 
 
 def anki_cards(collection: Collection, notes: Path, out: Path, *args: str) -> list[tuple[str, str]]:
@@ -34,16 +70,9 @@ def anki_cards(collection: Collection, notes: Path, out: Path, *args: str) -> li
     shown = []
     for card_id in collection.find_cards(""):
         output = collection.get_card(card_id).render_output()
-        assert_inert(output.css)  # the note type's own CSS loads nothing either
+        assert not LOADS.search(output.css)  # the note type's own CSS loads nothing either
         shown.append((output.question_text, output.answer_text))
     return shown
-
-
-def assert_inert(html: str) -> None:
-    """No handler, no script URL and no CSS that loads anything in ``html``."""
-    assert not HANDLER.search(html), html
-    assert not SCRIPT_URL.search(html), html
-    assert not REMOTE_CSS.search(html), html
 
 
 def render_back(text: str, source: str = "notes.md") -> tuple[str, list[str]]:
@@ -337,3 +366,45 @@ def test_a_home_relative_output_folder_is_expanded(tmp_path: Path, monkeypatch: 
     assert f"{home}/decks/a.apkg: a — 1 cards" in result.output  # says where the decks went
     assert run("build", "notes", "-o", "~/other").exit_code == 0
     assert (home / "other" / "a.apkg").is_file() and not (project / "~").exists()
+
+
+SMUGGLED = [
+    '<img src="missing.png" alt="$x" onerror="alert(document.domain)$">',
+    '<img src="missing.png" alt="\\(x" onerror="alert(document.domain)\\)">',
+    '<img src="missing.png" alt="<math>x&quot;" onerror="alert(document.domain)</math>">',
+    '<img src="missing.png" alt="\\[x" onmouseover="alert(document.domain)\\]">',
+    '<a href="https://example.org" title="$$x" onclick="alert(1)$$">link</a>',
+]
+
+
+def test_math_inside_an_attribute_cannot_smuggle_a_handler(tmp_path: Path, collection: Collection) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    body = "".join(f"## Smuggle {i}?\n\n{html}\n\n" for i, html in enumerate(SMUGGLED))
+    (notes / "a.md").write_text(f"# Deck\n\n{body}", encoding="utf-8")
+    cards = anki_cards(collection, notes, tmp_path / "out")
+    assert len(cards) == len(SMUGGLED)
+    for question, answer in cards:
+        assert_inert(question + answer)
+        assert "alert(" in answer  # still there, as the text of an attribute
+    checked = run("check", str(notes), "--no-cache")
+    assert checked.output.count("[unsafe-html]") == len(SMUGGLED), checked.output
+
+
+def test_mathjax_commands_that_link_or_load_are_shown_as_text(tmp_path: Path, collection: Collection) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.md").write_text(
+        "# Deck\n\n## Link?\n\n$\\href{javascript:alert(1)}{x}$\n\n"
+        "## Pixel?\n\n\\(\\style{background:url(https://t.example/p)}{y}\\)\n\n"
+        "## Class?\n\n$$\\class{x}{\\cssId{y}{z}} + \\require{physics}$$\n\n"
+        "## Fine?\n\n$\\hrefx + \\text{style}$\n",
+        encoding="utf-8",
+    )
+    cards = anki_cards(collection, notes, tmp_path / "out")
+    answers = "\n".join(answer for _, answer in cards)
+    assert not re.search(r"\\(href|style|class|cssId|require)\{", answers), answers
+    assert "\\backslash\\text{href}{javascript:alert(1)}{x}" in answers
+    assert "\\(\\hrefx + \\text{style}\\)" in answers
+    checked = run("check", str(notes), "--no-cache")
+    assert checked.output.count("[unsafe-html]") == 5, checked.output

@@ -21,7 +21,9 @@ fields) and the HTML sanitiser. A Markdown field passes these stages, in this or
 6   warn about markup that could run code; nh3 sanitises       :mod:`~ankigen.render.sanitise`
 7   local ``<img src>`` → packaged media name (in stage 6)     :mod:`~ankigen.render.media`
 8   each table in a ``<div class="table-scroll">`` (phones)    :mod:`~ankigen.render.tables`
-9   tokens → math between ``\(…\)`` / ``\[…\]``, code HTML     :mod:`~ankigen.render.math`
+9   tokens → math between ``\\(…\\)`` / ``\\[…\\]``, code HTML     :mod:`~ankigen.render.math`
+    (inside a tag with ``"`` escaped: it stays in its
+    attribute)
 ==  =========================================================  =====================================
 
 A field past the limits of :mod:`~ankigen.render.limits` (measured after stage 3; too long, too deep,

@@ -151,9 +151,11 @@ class Renderer:
         if reason:
             state.warn(rules.FIELD_TOO_COMPLEX, f"shown as plain text: {reason}", text[:40])
             return "<br>".join(html.escape(text, quote=False).split("\n"))
-        for m in UNSAFE_HTML.finditer(converted):
+        for m in UNSAFE_HTML.finditer(stash.restore(converted)):  # with the math: TeX can hide a handler
             snippet = m.group(0).strip().rstrip("=").strip()
             state.warn(rules.UNSAFE_HTML, f"removed HTML that could run code: {snippet!r}", snippet)
+        for command in dict.fromkeys(stash.disarmed):
+            state.warn(rules.UNSAFE_HTML, f"math command {command} is shown as text: it could run code", command)
         for m in DATA_IMAGE.finditer(converted):
             state.warn(
                 rules.DATA_IMAGE, "removed an image written inline as a data: URL; save it as a file", m[1]

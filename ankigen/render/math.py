@@ -24,6 +24,10 @@ from ankigen.scan import ARITHMETIC_STAR, MATH, Kind, Scan, Span, scan_markdown,
 # stash's own random marker in them, so a note cannot write a token that restores (``MJXq7qX``).
 _TOKEN = "MJX{}q{}qX"
 _TOKEN_RE = re.compile(r"MJX([0-9a-f]{16})q(\d+)qX")
+_ACTIVE_TEX = re.compile(r"\\(href|style|class|cssId|data|require)(?![a-zA-Z])")
+"""MathJax's ``html`` and ``require`` commands: a link (``javascript:``), CSS (``url()``), loading code."""
+_TAG = re.compile(r'<[^>"]*(?:"[^"]*"[^>"]*)*>')
+"""A tag of sanitised HTML, whose attribute values are always in double quotes."""
 
 _DETAILS = re.compile(r"<details(?![^>]*\bmarkdown=)(?=[\s>])", re.IGNORECASE)
 
@@ -39,10 +43,17 @@ class MathStash:
 
     items: list[str] = field(default_factory=list)
     marker: str = field(default_factory=lambda: secrets.token_hex(8))
+    disarmed: list[str] = field(default_factory=list)
+    """MathJax commands that link or load found in the math (shown as text, never run)."""
 
     def add(self, tex: str, display: bool) -> str:
-        """Store TeX (raw, unescaped) and return its placeholder token."""
-        escaped = html.escape(tex, quote=False)
+        """Store TeX (raw, unescaped) and return its placeholder token.
+
+        MathJax commands that make links or set HTML attributes (``\\href``, ``\\style``…) are
+        shown as their names instead: they could run script or load remote content."""
+        for m in _ACTIVE_TEX.finditer(tex):
+            self.disarmed.append(m.group(0))
+        escaped = html.escape(_ACTIVE_TEX.sub(r"\\backslash\\text{\1}", tex), quote=False)
         self.items.append(f"\\[{escaped}\\]" if display else f"\\({escaped}\\)")
         return _TOKEN.format(self.marker, len(self.items) - 1)
 
@@ -52,10 +63,18 @@ class MathStash:
         return _TOKEN.format(self.marker, len(self.items) - 1)
 
     def restore(self, text: str) -> str:
-        """Replace every token in ``text`` with its math HTML."""
+        """Replace every token in HTML ``text`` with its math HTML; inside a tag (where TeX written
+        across an attribute's quotes ends up) with its ``"`` escaped, so it stays in its attribute."""
         if not self.items:
             return text
-        return _TOKEN_RE.sub(self._item, text)
+        out: list[str] = []
+        pos = 0
+        for tag in _TAG.finditer(text):
+            out.append(_TOKEN_RE.sub(self._item, text[pos : tag.start()]))
+            out.append(_TOKEN_RE.sub(lambda m: self._item(m).replace('"', "&quot;"), tag.group(0)))
+            pos = tag.end()
+        out.append(_TOKEN_RE.sub(self._item, text[pos:]))
+        return "".join(out)
 
     def _item(self, m: re.Match[str]) -> str:
         """A token's HTML; a token that is not this stash's stays as written."""
