@@ -155,7 +155,8 @@ class Renderer:
             snippet = m.group(0).strip().rstrip("=").strip()
             state.warn(rules.UNSAFE_HTML, f"removed HTML that could run code: {snippet!r}", snippet)
         for command in dict.fromkeys(stash.disarmed):
-            state.warn(rules.UNSAFE_HTML, f"math command {command} is shown as text: it could run code", command)
+            message = f"math command {command} is shown as text: it could run code"
+            state.warn(rules.UNSAFE_HTML, message, command)
         for m in DATA_IMAGE.finditer(converted):
             state.warn(
                 rules.DATA_IMAGE, "removed an image written inline as a data: URL; save it as a file", m[1]
