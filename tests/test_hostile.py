@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import sys
+import time
 import tracemalloc
 from html import escape as html_escape
 from html.parser import HTMLParser
@@ -15,10 +17,14 @@ from pathlib import Path
 import pytest
 from anki.collection import Collection
 from conftest import import_apkg, run
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ankigen import rules
 from ankigen.model import Card
 from ankigen.render import Renderer
+from ankigen.render.math import MathStash, protect_markdown
+from ankigen.render.sanitise import ATTRIBUTES, TAGS, URL_SCHEMES
 
 LOADS = re.compile(r"url\s*\(|image-set|expression\s*\(|@import|@font-face", re.IGNORECASE)
 ACTIVE_TAGS = {
@@ -408,3 +414,139 @@ def test_mathjax_commands_that_link_or_load_are_shown_as_text(tmp_path: Path, co
     assert "\\(\\hrefx + \\text{style}\\)" in answers
     checked = run("check", str(notes), "--no-cache")
     assert checked.output.count("[unsafe-html]") == 5, checked.output
+
+
+def _cpu(text: str) -> float:
+    """The least CPU time of a few runs of the math scanner over ``text`` (a ratio of two is compared,
+    never a duration)."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.process_time()
+        protect_markdown(text, MathStash())
+        best = min(best, time.process_time() - start)
+    return best
+
+
+def test_unclosed_math_costs_linear_time() -> None:
+    """Twice as many unclosed openers cost at most three times as much (it was four: 8,000 unclosed
+    ``\\(`` took 12 s)."""
+    unit = "\\( \\[ \\\\( <math>x $$ a "
+    small, large = _cpu(unit * 10_000), _cpu(unit * 20_000)
+    assert large <= 3 * small, (small, large)
+
+
+HOSTILE = [
+    '<img src="missing.png" alt="',
+    '" onerror="alert(1)',
+    "<img src=x onerror=alert(1)>",
+    '<a href="javascript:alert(1)">a</a>',
+    '<a href="&#106;avascript:alert(1)">b</a>',
+    "[c](javascript:alert(1))",
+    "![p](https://t.example/p.png)",
+    "![d](data:image/png;base64,iVBORw0KGgo=)",
+    "<svg onload=alert(1)>",
+    "<script>alert(1)</script>",
+    "<iframe src=//t.example></iframe>",
+    "<style>@import url(https://t.example/s.css)</style>",
+    '<p style="color:red;background:url(https://t.example/q)">',
+    '<span style="background-image: u\\72l(//t.example/r)">s</span>',
+    '<div markdown="1">',
+    "</div>",
+    "<details><summary>s</summary>",
+    "$",
+    "$$",
+    "\\(",
+    "\\)",
+    "\\[",
+    "\\]",
+    "<math>",
+    "</math>",
+    "\\href{javascript:alert(1)}{x}",
+    "\\style{background:url(https://t.example/m)}{y}",
+    "x_1",
+    "**",
+    "`",
+    "```",
+    '"',
+    "'",
+    "<",
+    ">",
+    "&quot;",
+    "MJXq0qX",
+    "\n",
+    "\n\n",
+    "- ",
+    "1. ",
+    "> ",
+    "    ",
+    "| a | b |\n|---|---|\n",
+    "\t",
+    " ",
+    "word",
+]
+hostile_text = st.lists(st.sampled_from(HOSTILE), min_size=1, max_size=25).map("".join)
+ACTIVE_MATH = re.compile(r"\\(?:href|style|class|cssId|data|require)(?![a-zA-Z])")
+MATH_SPAN = re.compile(r"\\[(\[](?:[^<]|<br>)*?\\[)\]]")
+"""What MathJax reads as one piece of TeX: any tag but ``<br>`` ends its text."""
+CODE = re.compile(r"<(pre|code)\b.*?</\1>", re.DOTALL)
+
+
+def assert_sanitised(html: str) -> None:
+    """The sanitiser's guarantees on a field's final HTML: allowed tags and attributes only, nothing
+    that runs or loads, and no MathJax command that links or loads inside math."""
+    assert_inert(html)
+    for tag, attrs in _Tags(html).tags:
+        assert tag in TAGS, (tag, html)
+        allowed = (
+            ATTRIBUTES["*"] | ATTRIBUTES.get(tag, set()) | ({"rel"} if tag == "a" else set())
+        )  # nh3's rel
+        for name, value in attrs:
+            assert name in allowed, (tag, name, html)
+            if name in ("href", "src"):
+                scheme = re.match(r"([a-zA-Z][a-zA-Z0-9+.-]*):", value or "")
+                assert scheme is None or scheme.group(1).lower() in URL_SCHEMES, (value, html)
+    for m in MATH_SPAN.finditer(CODE.sub("", html)):
+        assert not ACTIVE_MATH.search(m.group(0)), (m.group(0), html)
+
+
+@settings(max_examples=300, deadline=None)
+@given(hostile_text, hostile_text, st.sampled_from(["markdown", "plain"]))
+def test_the_renderer_keeps_the_sanitisers_guarantees(front: str, back: str, markup: str) -> None:
+    card = Card(front, back, 1, back_line=2, source="notes.md", context=(front,), markup=markup)
+    rendered = RENDERER.render(card, Path("."))
+    for html in (rendered.front_html, rendered.back_html, rendered.context_html):
+        assert_sanitised(html)
+
+
+RENDERER = Renderer()
+
+
+def test_no_deck_built_from_hostile_notes_runs_or_loads_anything(
+    tmp_path: Path, collection: Collection
+) -> None:
+    """A generated corpus of hostile notes in every format, hostile in every field (file names for
+    Source, headings for Context), built and imported: Anki's rendering of every card is inert."""
+    rng = random.Random(16)
+
+    def text() -> str:
+        return "".join(rng.choices(HOSTILE, k=rng.randint(1, 12))).replace("\n\n", "\n")
+
+    def line() -> str:
+        return text().replace("\n", " ")
+
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    names = ["x<img src=y onerror=alert(1)>", 'q" onmouseover="alert(1)', "&lt;script&gt;", "plain $x$"]
+    for name in names:
+        sections = "".join(f"## {line()} {i}?\n\n{text()}\n\n" for i in range(40))
+        (notes / f"{name}.md").write_text(f"# {line()}\n\n## {line()}\n\n{sections}", encoding="utf-8")
+        qa = "".join(f"Q: {line()} {i}?\nA: {line()}\n\n" for i in range(40))
+        (notes / f"{name}.txt").write_text(qa, encoding="utf-8")
+        numbered = "".join(f"---\n{i + 1}. {line()} {i}?\n---\n{text()}\n\n" for i in range(40))
+        (notes / f"{name} numbered.md").write_text(numbered, encoding="utf-8")
+    cards = anki_cards(collection, notes, tmp_path / "out")
+    assert len(cards) > 300, len(cards)
+    for question, answer in cards:
+        assert_inert(question + answer)
+        for m in MATH_SPAN.finditer(CODE.sub("", answer)):
+            assert not ACTIVE_MATH.search(m.group(0)), m.group(0)

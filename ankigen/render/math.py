@@ -65,16 +65,22 @@ class MathStash:
     def restore(self, text: str) -> str:
         """Replace every token in HTML ``text`` with its math HTML; inside a tag (where TeX written
         across an attribute's quotes ends up) with its ``"`` escaped, so it stays in its attribute."""
-        if not self.items:
+        if not self.items and "\\" not in text:
             return text
         out: list[str] = []
         pos = 0
         for tag in _TAG.finditer(text):
-            out.append(_TOKEN_RE.sub(self._item, text[pos : tag.start()]))
+            out.append(self._restore_text(text[pos : tag.start()]))
             out.append(_TOKEN_RE.sub(lambda m: self._item(m).replace('"', "&quot;"), tag.group(0)))
             pos = tag.end()
-        out.append(_TOKEN_RE.sub(self._item, text[pos:]))
+        out.append(self._restore_text(text[pos:]))
         return "".join(out)
+
+    def _restore_text(self, text: str) -> str:
+        """Tokens in text → math. A linking or loading MathJax command in the prose around gets a
+        ``<span>`` after its backslash: MathJax reads no TeX across one, and the text looks the same
+        (MathJax also reads across ``<br>`` and paragraphs of plain text, which the stash does not)."""
+        return _TOKEN_RE.sub(self._item, _ACTIVE_TEX.sub(r"\\<span>\1</span>", text))
 
     def _item(self, m: re.Match[str]) -> str:
         """A token's HTML; a token that is not this stash's stays as written."""
