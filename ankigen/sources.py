@@ -62,7 +62,8 @@ def find_sources(paths: Iterable[Path]) -> list[Path]:
 
 
 def decode(data: bytes, path: str) -> SourceText:
-    """Decode bytes: UTF-8 (with or without BOM), UTF-16 with BOM, else cp1252 with a warning."""
+    """Decode bytes: UTF-8 (with or without BOM), UTF-16 with BOM; a line that is not UTF-8 as cp1252,
+    with a warning at it; control characters removed, with a warning."""
     diagnostics: list[Diagnostic] = []
     if data.startswith(codecs.BOM_UTF8):
         text = data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace")

@@ -81,6 +81,13 @@ def anki_cards(collection: Collection, notes: Path, out: Path, *args: str) -> li
     return shown
 
 
+def notes_folder(tmp_path: Path) -> Path:
+    """An empty folder of notes."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    return notes
+
+
 def render_back(text: str, source: str = "notes.md") -> tuple[str, list[str]]:
     card = Card("q", text, 1, back_line=2, source=source)
     rendered = Renderer().render(card, Path("."))
@@ -88,8 +95,7 @@ def render_back(text: str, source: str = "notes.md") -> tuple[str, list[str]]:
 
 
 def test_a_file_name_cannot_put_a_handler_on_the_cards(tmp_path: Path, collection: Collection) -> None:
-    notes = tmp_path / "notes"
-    notes.mkdir()
+    notes = notes_folder(tmp_path)
     (notes / "x<img src=y onerror=alert(1)>.txt").write_text("Q: one?\nA: two\n", encoding="utf-8")
     cards = anki_cards(collection, notes, tmp_path / "out")
     assert len(cards) == 1
@@ -99,8 +105,7 @@ def test_a_file_name_cannot_put_a_handler_on_the_cards(tmp_path: Path, collectio
 
 
 def test_a_section_title_cannot_put_a_handler_on_the_cards(tmp_path: Path, collection: Collection) -> None:
-    notes = tmp_path / "notes"
-    notes.mkdir()
+    notes = notes_folder(tmp_path)
     (notes / "a.md").write_text(
         "# Deck\n\n## <img src=y onerror=alert(1)> & <b>bold</b>\n\n### Why?\n\nBecause.\n", encoding="utf-8"
     )
@@ -113,8 +118,7 @@ def test_a_section_title_cannot_put_a_handler_on_the_cards(tmp_path: Path, colle
 def test_css_that_loads_remote_content_is_removed_with_a_warning(
     tmp_path: Path, collection: Collection
 ) -> None:
-    notes = tmp_path / "notes"
-    notes.mkdir()
+    notes = notes_folder(tmp_path)
     (notes / "a.md").write_text(
         "# Deck\n\n## Pixel?\n\n"
         '<span style="background:url(https://t.example/p.gif); color: red">seen</span>\n\n'
@@ -136,8 +140,7 @@ def test_css_that_loads_remote_content_is_removed_with_a_warning(
 def test_decks_whose_names_reduce_to_one_file_name_both_get_written(
     tmp_path: Path, collection: Collection
 ) -> None:
-    notes = tmp_path / "notes"
-    notes.mkdir()
+    notes = notes_folder(tmp_path)
     (notes / "a.md").write_text("# C++\n\n## What is RAII?\n\nScope-bound resources.\n", encoding="utf-8")
     (notes / "b.md").write_text("# C#\n\n## What is LINQ?\n\nQueries in the language.\n", encoding="utf-8")
     (notes / "c.md").write_text("# c\n\n## Who wrote C?\n\nRitchie.\n", encoding="utf-8")
@@ -153,8 +156,7 @@ def test_decks_whose_names_reduce_to_one_file_name_both_get_written(
 
 
 def test_a_title_too_long_for_a_file_name_gives_a_shortened_one(tmp_path: Path) -> None:
-    notes = tmp_path / "notes"
-    notes.mkdir()
+    notes = notes_folder(tmp_path)
     title = "Ünïcode " * 40
     (notes / "a.md").write_text(f"# {title}\n\n## Why?\n\nBecause.\n", encoding="utf-8")
     out = tmp_path / "out"
@@ -203,11 +205,9 @@ def test_an_inline_data_image_is_removed_with_a_warning(tmp_path: Path) -> None:
     assert "data:" not in html and 'alt="chart"' in html
 
 
-def test_control_characters_are_removed_with_a_warning_and_anki_imports_the_deck(
-    tmp_path: Path, collection: Collection
-) -> None:
-    notes = tmp_path / "notes"
-    notes.mkdir()
+def test_control_characters_go_and_anki_imports_the_deck(tmp_path: Path, collection: Collection) -> None:
+    """Removed with a warning at their line."""
+    notes = notes_folder(tmp_path)
     (notes / "a.txt").write_text(
         "Q: unit\x1fseparator?\nA: bell\x07 and \x0bvertical tab\nQ: fine?\nA: yes\n"
     )
@@ -226,8 +226,7 @@ PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
 
 
 def test_the_cache_notices_an_image_that_appears_or_a_link_that_now_points_elsewhere(tmp_path: Path) -> None:
-    notes = tmp_path / "notes"
-    notes.mkdir()
+    notes = notes_folder(tmp_path)
     source = notes / "a.md"
     source.write_text("# Deck\n\n## Chart?\n\n![c](c.png)\n\n## Link?\n\n![l](l.png)\n", encoding="utf-8")
     outside = tmp_path / "outside.png"
@@ -316,8 +315,7 @@ def test_a_pyproject_that_is_not_utf8_is_no_traceback(
 
 
 def test_a_file_name_that_is_not_utf8_still_gives_its_cards(tmp_path: Path, collection: Collection) -> None:
-    notes = tmp_path / "notes"
-    notes.mkdir()
+    notes = notes_folder(tmp_path)
     (notes / os.fsdecode(b"caf\xe9.txt")).write_text("Q: one?\nA: two\n", encoding="utf-8")
     (notes / "b.txt").write_text("Q: three?\nA: four\n", encoding="utf-8")
     cards = anki_cards(collection, notes, tmp_path / "out")
@@ -331,8 +329,7 @@ def test_text_that_looks_like_a_placeholder_stays_as_written() -> None:
 
 
 def test_image_paths_no_file_can_have_are_missing_images(tmp_path: Path) -> None:
-    notes = tmp_path / "notes"
-    notes.mkdir()
+    notes = notes_folder(tmp_path)
     long_name = "y" * 300
     (notes / "loop.png").symlink_to("loop.png")
     (notes / "a.md").write_text(
@@ -347,8 +344,7 @@ def test_image_paths_no_file_can_have_are_missing_images(tmp_path: Path) -> None
 
 
 def test_a_note_dated_after_2107_still_gives_a_deck(tmp_path: Path, collection: Collection) -> None:
-    notes = tmp_path / "notes"
-    notes.mkdir()
+    notes = notes_folder(tmp_path)
     source = notes / "a.txt"
     source.write_text("Q: one?\nA: two\n", encoding="utf-8")
     os.utime(source, (4_500_000_000, 4_500_000_000))  # in 2112
@@ -384,8 +380,7 @@ SMUGGLED = [
 
 
 def test_math_inside_an_attribute_cannot_smuggle_a_handler(tmp_path: Path, collection: Collection) -> None:
-    notes = tmp_path / "notes"
-    notes.mkdir()
+    notes = notes_folder(tmp_path)
     body = "".join(f"## Smuggle {i}?\n\n{html}\n\n" for i, html in enumerate(SMUGGLED))
     (notes / "a.md").write_text(f"# Deck\n\n{body}", encoding="utf-8")
     cards = anki_cards(collection, notes, tmp_path / "out")
@@ -398,8 +393,7 @@ def test_math_inside_an_attribute_cannot_smuggle_a_handler(tmp_path: Path, colle
 
 
 def test_mathjax_commands_that_link_or_load_are_shown_as_text(tmp_path: Path, collection: Collection) -> None:
-    notes = tmp_path / "notes"
-    notes.mkdir()
+    notes = notes_folder(tmp_path)
     (notes / "a.md").write_text(
         "# Deck\n\n## Link?\n\n$\\href{javascript:alert(1)}{x}$\n\n"
         "## Pixel?\n\n\\(\\style{background:url(https://t.example/p)}{y}\\)\n\n"
@@ -534,8 +528,7 @@ def test_no_deck_built_from_hostile_notes_runs_or_loads_anything(
     def line() -> str:
         return text().replace("\n", " ")
 
-    notes = tmp_path / "notes"
-    notes.mkdir()
+    notes = notes_folder(tmp_path)
     names = ["x<img src=y onerror=alert(1)>", 'q" onmouseover="alert(1)', "&lt;script&gt;", "plain $x$"]
     for name in names:
         sections = "".join(f"## {line()} {i}?\n\n{text()}\n\n" for i in range(40))
