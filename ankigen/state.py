@@ -344,6 +344,6 @@ def tracker_for(
         full = not deck_name and given.is_dir()
     else:
         return Tracker(None)
-    configured = (config.root / config.output).resolve()
+    configured = config.output_dir.resolve()
     write = full and output is not None and output.resolve() == configured
     return Tracker(path, full, write, keep).load()
