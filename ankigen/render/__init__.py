@@ -21,14 +21,14 @@ fields) and the HTML sanitiser. A Markdown field passes these stages, in this or
 6   warn about markup that could run code; nh3 sanitises       :mod:`~ankigen.render.sanitise`
 7   local ``<img src>`` → packaged media name (in stage 6)     :mod:`~ankigen.render.media`
 8   each table in a ``<div class="table-scroll">`` (phones)    :mod:`~ankigen.render.tables`
-9   tokens → math between ``\\(…\\)`` / ``\\[…\\]``, code HTML     :mod:`~ankigen.render.math`
+9   tokens → math between ``\(…\)`` / ``\[…\]``, code HTML     :mod:`~ankigen.render.math`
     (inside a tag with ``"`` escaped: it stays in its
     attribute)
 ==  =========================================================  =====================================
 
 A field past the limits of :mod:`~ankigen.render.limits` (measured after stage 3; too long, too deep,
 too many openers that never close), or one Python-Markdown cannot nest (``RecursionError``), skips
-stages 4–8: it is escaped text with line breaks, and a warning.
+stages 4–9: it is escaped text with line breaks, and a warning.
 
 A plain-text field is only escaped (line breaks and indentation kept) with its math stashed and
 restored (stages 2 and 9); a context title is rendered as Markdown and unwrapped from its ``<p>``.
