@@ -20,7 +20,7 @@ from ankigen.ignores import strip_markers
 from ankigen.model import Card, Diagnostic, RenderedCard
 from ankigen.notetype import NOTE_CSS, RELEASE_EPOCH
 from ankigen.pipeline import FileJob, process_all
-from ankigen.sources import display_path, find_sources, read_source
+from ankigen.sources import display_path, find_sources, read_source, text_name
 from ankigen.state import DeckPlan, NoteRecord, Tracker
 
 DEFAULT_SOURCES = Path("seeds")
@@ -162,7 +162,7 @@ def notes_root(given: Path, config: Config) -> Path:
 
 def stored_source(path: Path, root: Path) -> str:
     """The ``Source`` path of a note file as stored in decks: POSIX, relative to the notes' root."""
-    return path.resolve().relative_to(root.resolve()).as_posix()
+    return text_name(path.resolve().relative_to(root.resolve()).as_posix())
 
 
 @dataclass(frozen=True)
