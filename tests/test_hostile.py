@@ -543,3 +543,19 @@ def test_no_deck_built_from_hostile_notes_runs_or_loads_anything(
         assert_inert(question + answer)
         for m in MATH_SPAN.finditer(CODE.sub("", answer)):
             assert not ACTIVE_MATH.search(m.group(0)), m.group(0)
+
+
+def test_the_source_field_is_relative_to_the_notes_root_from_any_folder(
+    tmp_path: Path, collection: Collection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Item 7 (made so by the everyday-loop issue): never an absolute path in a shared deck."""
+    notes = notes_folder(tmp_path)
+    (notes / "sub").mkdir()
+    (notes / "sub" / "a.txt").write_text("Q: one?\nA: two\n", encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    cards = anki_cards(collection, notes, tmp_path / "out")
+    assert len(cards) == 1
+    assert '<div class="source">sub/a.txt:1</div>' in cards[0][1]
+    assert str(tmp_path) not in cards[0][1]
