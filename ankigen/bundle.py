@@ -23,7 +23,7 @@ def write_bundle(decks: Sequence[Path], target: Path) -> None:
     """Write ``target`` holding every note, deck and media file of the ``.apkg`` files ``decks``."""
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".ankigen-") as work:
         folder = Path(work)
-        db_path, conn = package._new_collection(folder)
+        db_path, lock, conn = package._new_collection(folder)
         media: dict[str, Path] = {}
         decks_json: dict[str, object] = {}
         models_json: dict[str, object] = {}
@@ -56,10 +56,13 @@ def write_bundle(decks: Sequence[Path], target: Path) -> None:
             conn.commit()
         finally:
             conn.close()
-        with package._temporary_file(target.parent, ".apkg") as zip_path:
+        zip_path = folder / "bundle.apkg"  # removed with the folder unless renamed away
+        try:
             package._write_zip(zip_path, db_path, sorted(media.items()), newest or RELEASE_EPOCH)
             zip_path.chmod(0o666 & ~package.current_umask())
             os.replace(zip_path, target)
+        finally:
+            os.close(lock)
 
 
 def _copy_rows(conn: sqlite3.Connection) -> None:

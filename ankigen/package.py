@@ -232,6 +232,8 @@ def remove_stale_files(folder: Path) -> None:
     if fcntl is None:
         return
     for path in folder.glob(f"{_TEMPORARY_PREFIX}*"):
+        if not path.is_file():
+            continue  # a bundle's working folder, removed by its own build
         ident = path.name[len(_TEMPORARY_PREFIX) :].split(".")[0]
         lock = folder / f"{_TEMPORARY_PREFIX}{ident}.sqlite"
         try:
