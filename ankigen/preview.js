@@ -11,15 +11,28 @@
   const STATE_KEY = "ankigen-preview:" + location.pathname, NIGHT_KEY = "ankigen-preview:night";
   const dark = matchMedia("(prefers-color-scheme: dark)");
 
-  let data = JSON.parse($("pv-data").textContent);
+  let data = unpack({...JSON.parse($("pv-data").textContent),
+    x: $("pv-x").textContent, f: $("pv-f").textContent, b: $("pv-b").textContent});
   let shown = [], rendered = 0, words = [], wordsKey = "", wordsRe = null, debounce = 0, saving = 0;
   const built = new Map(); // entry key → its <article>, kept (typeset) while it may come back
 
   const within = (value, wanted) => value === wanted || value.startsWith(wanted + "::");
-  const isCard = (entry) => "f" in entry;
+  const isCard = (entry) => entry.f !== "";
   const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   const escapeRe = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+  /* The data: an index of small fields, plus search text, fronts and backs each in one big string. */
+  function unpack(packed) {
+    const bulk = {};
+    for (const name of ["x", "f", "b"]) bulk[name] = packed[name].replaceAll("\x1d", "<").split("\x1e");
+    packed.index.forEach((entry, i) => {
+      entry.x = bulk.x[i];
+      entry.f = bulk.f[i];
+      entry.b = bulk.b[i];
+    });
+    return {entries: packed.index, live: packed.live, version: packed.version};
+  }
 
   // Storage may be refused (privacy settings): the page then works without remembering.
   function load(area, key) {
@@ -272,7 +285,7 @@
         .then((response) => response.json())
         .then((fresh) => {
           const anchor = topVisible();
-          data = fresh;
+          data = unpack(fresh);
           fillControls();
           apply(anchor);
         })
