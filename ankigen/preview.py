@@ -118,11 +118,12 @@ def write_preview(collected: Collected, target: Path, self_contained: bool = Fal
         images = {name: _data_url(path) for name, path in media.items()}
     else:
         files = f"{target.stem}_files"
-        _atomic_write(target.parent / files / "mathjax" / MATHJAX_SCRIPT, mathjax.joinpath(MATHJAX_SCRIPT).read_bytes())
+        folder = target.parent / files
+        _atomic_write(folder / "mathjax" / MATHJAX_SCRIPT, mathjax.joinpath(MATHJAX_SCRIPT).read_bytes())
         for font in mathjax_fonts(mathjax):
-            _atomic_write(target.parent / files / "mathjax" / MATHJAX_FONTS / font.name, font.read_bytes())
+            _atomic_write(folder / "mathjax" / MATHJAX_FONTS / font.name, font.read_bytes())
         for name, path in media.items():
-            _atomic_write(target.parent / files / "media" / name, path.read_bytes())
+            _atomic_write(folder / "media" / name, path.read_bytes())
         scripts = mathjax_scripts(quote(f"{files}/mathjax"))
         images = {name: quote(f"{files}/media/{name}") for name in media}
     links = Links(lambda source: _relative_href(source, page_dir), images)
@@ -158,7 +159,8 @@ def page_data(collected: Collected, links: Links, version: str = "") -> dict[str
         else:
             problems.setdefault(index, []).append(diagnostic)
     entries = [
-        ((index, 0, 0), _card_entry(built, problems.get(index, []), links)) for index, (_, built) in enumerate(cards)
+        ((index, 0, 0), _card_entry(built, problems.get(index, []), links))
+        for index, (_, built) in enumerate(cards)
     ]
     entries.extend((place, _loose_entry(deck, diagnostic, links)) for place, deck, diagnostic in loose)
     entries.sort(key=lambda pair: pair[0])
@@ -191,9 +193,11 @@ def render_page(data: Mapping[str, Any], scripts: str) -> str:
 <input id="pv-search" type="search" placeholder="Search cards (/)" aria-label="Search cards">
 <select id="pv-deck" aria-label="Deck"><option value="">All decks</option></select>
 <select id="pv-tag" aria-label="Tag"><option value="">All tags</option></select>
-<label class="pv-check"><input id="pv-problems" type="checkbox"> Only problems <span id="pv-problem-count"></span></label>
+<label class="pv-check"><input id="pv-problems" type="checkbox"> Only problems
+<span id="pv-problem-count"></span></label>
 <select id="pv-view" aria-label="Show">
-<option value="back">Back</option><option value="front">Front (click to flip)</option><option value="both">Both</option>
+<option value="back">Back</option><option value="front">Front (click to flip)</option>
+<option value="both">Both</option>
 </select>
 <button id="pv-night" type="button" aria-pressed="false">Night mode</button>
 <span id="pv-count"></span>
@@ -315,7 +319,8 @@ class _Locator:
         self.by_source: dict[str, list[tuple[int, int, int]]] = {}  # source → [(line, end line, index)]
         for index, built in enumerate(cards):
             card = built.card
-            self.by_source.setdefault(card.source, []).append((card.line, max(card.end_line, card.line), index))
+            span = (card.line, max(card.end_line, card.line), index)
+            self.by_source.setdefault(card.source, []).append(span)
         for spans in self.by_source.values():
             spans.sort()
         self.total = len(cards)
