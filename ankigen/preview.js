@@ -84,9 +84,10 @@
 
   function problems(entry) {
     if (!entry.p.length) return "";
-    const items = entry.p.map(([severity, rule, message, line]) =>
-      `<li class="pv-${severity}"><a href="${escapeHtml(entry.h)}">${escapeHtml(entry.s)}:${line}</a>`
-      + ` <b>${severity}:</b> ${escapeHtml(message)} <code>[${escapeHtml(rule)}]</code></li>`);
+    // The same words as `ankigen check`: path:line[:col]: severity: message [rule]
+    const items = entry.p.map(([severity, rule, message, line, col]) =>
+      `<li class="pv-${severity}"><a href="${escapeHtml(entry.h)}">${escapeHtml(entry.s)}:${line}`
+      + `${col ? ":" + col : ""}</a>: <b>${severity}:</b> ${escapeHtml(message)} [${escapeHtml(rule)}]</li>`);
     return `<ul class="pv-diagnostics mathjax_ignore">${items.join("")}</ul>`;
   }
 
@@ -179,6 +180,7 @@
     shown = data.entries.filter(matches);
     const cards = data.entries.filter(isCard).length;
     count.textContent = `${shown.filter(isCard).length} of ${cards} cards`;
+    $("pv-empty").hidden = shown.length > 0;
     list.replaceChildren();
     rendered = 0;
     renderMore(anchor ? anchor.index + BATCH : BATCH);

@@ -143,7 +143,7 @@ def page_data(collected: Collected, links: Links, version: str = "") -> dict[str
     """The page's data: one entry per card, and per diagnostic that lies inside no card.
 
     An entry has ``k`` (a key that changes when anything shown changes), ``d`` deck, ``t`` tags,
-    ``s`` source, ``l`` line, ``h`` source link, ``p`` diagnostics ``[severity, rule, message, line]``,
+    ``s`` source, ``l`` line, ``h`` source link, ``p`` diagnostics ``[severity, rule, message, line, column]``,
     ``x`` the lower-cased text search looks in and, for a card, ``f`` / ``b`` its front and back sides
     (the back's ``{{FrontSide}}`` left for the page to fill). A ``version`` makes the page follow the
     server's rebuilds (``ankigen serve``).
@@ -203,7 +203,7 @@ def render_page(data: Mapping[str, Any], scripts: str) -> str:
 <span id="pv-count"></span>
 <span id="pv-status"></span>
 </header>
-<main class="pv-cards" id="pv-list"></main>
+<main class="pv-cards"><div id="pv-list"></div><p id="pv-empty" hidden>No cards found.</p></main>
 <div id="pv-more" aria-hidden="true"></div>
 <script type="application/json" id="pv-data">{_safe_json({**packed, **{name: "" for name in _BULK}})}</script>
 {bulk}
@@ -291,8 +291,8 @@ def _loose_entry(deck: str, diagnostic: Diagnostic, links: Links) -> dict[str, A
     return {"k": _key(entry), **entry}
 
 
-def _problem(diagnostic: Diagnostic) -> list[str | int]:
-    return [diagnostic.severity, diagnostic.rule, diagnostic.message, diagnostic.line]
+def _problem(diagnostic: Diagnostic) -> list[str | int | None]:
+    return [diagnostic.severity, diagnostic.rule, diagnostic.message, diagnostic.line, diagnostic.col]
 
 
 def _key(entry: Mapping[str, Any]) -> str:
