@@ -143,7 +143,8 @@ def page_data(collected: Collected, links: Links, version: str = "") -> dict[str
     """The page's data: one entry per card, and per diagnostic that lies inside no card.
 
     An entry has ``k`` (a key that changes when anything shown changes), ``d`` deck, ``t`` tags,
-    ``s`` source, ``l`` line, ``h`` source link, ``p`` diagnostics ``[severity, rule, message, line, column]``,
+    ``s`` source, ``l`` line, ``h`` source link, ``p`` diagnostics
+    ``[severity, rule, message, line, column]``,
     ``x`` the lower-cased text search looks in and, for a card, ``f`` / ``b`` its front and back sides
     (the back's ``{{FrontSide}}`` left for the page to fill). A ``version`` makes the page follow the
     server's rebuilds (``ankigen serve``).
@@ -171,9 +172,7 @@ def render_page(data: Mapping[str, Any], scripts: str) -> str:
     """The page's HTML: controls, the card data, the page script, then ``scripts`` (MathJax)."""
     count = sum("f" in entry for entry in data["entries"])
     packed = pack(data)
-    bulk = "\n".join(
-        f'<script type="text/plain" id="pv-{name}">{packed[name]}</script>' for name in _BULK
-    )
+    bulk = "\n".join(f'<script type="text/plain" id="pv-{name}">{packed[name]}</script>' for name in _BULK)
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -323,7 +322,6 @@ class _Locator:
             self.by_source.setdefault(card.source, []).append(span)
         for spans in self.by_source.values():
             spans.sort()
-        self.total = len(cards)
 
     def card_of(self, diagnostic: Diagnostic) -> int | None:
         """The index of the card whose lines hold the diagnostic's line, if any."""
@@ -334,10 +332,11 @@ class _Locator:
         return None
 
     def place(self, diagnostic: Diagnostic, order: int) -> tuple[int, int, int]:
-        """A sort key putting the diagnostic after the card before it in its file (or before the first)."""
+        """A sort key putting the diagnostic after the card before it in its file (or before the first);
+        a file without cards (unreadable, binary, the config) comes first."""
         spans = self.by_source.get(diagnostic.path)
         if not spans:
-            return (self.total, 1, order)
+            return (-1, 0, order)
         at = bisect.bisect_right(spans, (diagnostic.line, float("inf"), 0)) - 1
         return (spans[at][2], 1, order) if at >= 0 else (spans[0][2], -1, order)
 

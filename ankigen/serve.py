@@ -154,9 +154,14 @@ class LivePreview:
                 for media in built.html.media:
                     files[f"/media/{media.name}"] = media.path
         files = {url: path for url, path in files.items() if _inside(path, roots)}
-        links = Links(lambda source: "source/" + quote(source), {
-            url.removeprefix("/media/"): url.removeprefix("/") for url in files if url.startswith("/media/")
-        })
+        links = Links(
+            lambda source: "source/" + quote(source),
+            {
+                url.removeprefix("/media/"): url.removeprefix("/")
+                for url in files
+                if url.startswith("/media/")
+            },
+        )
         data = page_data(collected, links, version)
         page = render_page(data, mathjax_scripts("mathjax")).encode("utf-8")
         payload = json.dumps(pack(data), ensure_ascii=False, separators=(",", ":")).encode("utf-8")

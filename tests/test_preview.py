@@ -210,7 +210,9 @@ def test_deck_and_tag_filters_offer_parents(opened: Opened, seeds: Collected) ->
     options = page.eval_on_selector_all("#pv-tag option", "os => os.map(o => o.value)")
     assert options == ["", *sorted(prefixes, key=lambda t: t.split("::"))]
     parent = sorted(t.split("::")[0] for t in tags if "::" in t)[0]
-    expected = [b for b in _cards(seeds) if any(t == parent or t.startswith(parent + "::") for t in b.card.tags)]
+    expected = [
+        b for b in _cards(seeds) if any(t == parent or t.startswith(parent + "::") for t in b.card.tags)
+    ]
     assert len(expected) > sum(parent in b.card.tags for b in _cards(seeds))
     page.select_option("#pv-tag", parent)
     assert opened.cards() == _where(expected)
@@ -218,7 +220,9 @@ def test_deck_and_tag_filters_offer_parents(opened: Opened, seeds: Collected) ->
     assert len(opened.cards()) == total
 
 
-def test_every_diagnostic_is_on_the_page_and_problems_can_be_filtered(opened: Opened, seeds: Collected) -> None:
+def test_every_diagnostic_is_on_the_page_and_problems_can_be_filtered(
+    opened: Opened, seeds: Collected
+) -> None:
     page = opened.page
     diagnostics = seeds.all_diagnostics()
     assert diagnostics
@@ -364,7 +368,10 @@ def test_local_images_show(browser: Browser, tmp_path: Path, layout: str) -> Non
     out = tmp_path / "out"
     page_path = write_preview(collected, out / "preview.html", self_contained=LAYOUTS[layout])
     assert (out / "preview_files" / "media" / next(iter(media))).is_file() is (not LAYOUTS[layout])
-    assert sorted(p.name for p in out.iterdir()) == ["preview.html", *([] if LAYOUTS[layout] else ["preview_files"])]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "preview.html",
+        *([] if LAYOUTS[layout] else ["preview_files"]),
+    ]
     for opened in _open(browser, page_path):
         sizes = opened.page.eval_on_selector_all(
             "#qa img", "imgs => imgs.map(i => [i.naturalWidth, i.naturalHeight])"
@@ -431,7 +438,11 @@ def test_cli_preview_writes_into_the_configs_output_folder(tmp_path: Path) -> No
         'output = "built"\n\n[[deck]]\nname = "A"\nsources = ["notes/*.md"]\n', encoding="utf-8"
     )
     result = subprocess.run(
-        [sys.executable, "-m", "ankigen", "preview"], cwd=tmp_path, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "ankigen", "preview"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "built/preview.html: 1 cards"
