@@ -127,7 +127,7 @@ def write_preview(collected: Collected, target: Path, self_contained: bool = Fal
         scripts = mathjax_scripts(quote(f"{files}/mathjax"))
         images = {name: quote(f"{files}/media/{name}") for name in media}
     links = Links(lambda source: _relative_href(source, page_dir), images)
-    page = render_page(page_data(collected, links), scripts)
+    page = render_page(pack(page_data(collected, links)), scripts)
     _atomic_write(target, page.encode("utf-8"))
     return target
 
@@ -168,10 +168,9 @@ def page_data(collected: Collected, links: Links, version: str = "") -> dict[str
     return {"entries": [entry for _, entry in entries], "live": bool(version), "version": version}
 
 
-def render_page(data: Mapping[str, Any], scripts: str) -> str:
-    """The page's HTML: controls, the card data, the page script, then ``scripts`` (MathJax)."""
-    count = sum("f" in entry for entry in data["entries"])
-    packed = pack(data)
+def render_page(packed: Mapping[str, Any], scripts: str) -> str:
+    """The page's HTML: controls, the ``packed`` card data, the page script, then ``scripts`` (MathJax)."""
+    count = packed["cards"]
     bulk = "\n".join(f'<script type="text/plain" id="pv-{name}">{packed[name]}</script>' for name in _BULK)
     return f"""<!DOCTYPE html>
 <html lang="en">
@@ -204,7 +203,7 @@ def render_page(data: Mapping[str, Any], scripts: str) -> str:
 </header>
 <main class="pv-cards"><div id="pv-list"></div><p id="pv-empty" hidden>No cards found.</p></main>
 <div id="pv-more" aria-hidden="true"></div>
-<script type="application/json" id="pv-data">{_safe_json({**packed, **{name: "" for name in _BULK}})}</script>
+<script type="application/json" id="pv-data">{_safe_json({**packed, **dict.fromkeys(_BULK, "")})}</script>
 {bulk}
 <script>{PAGE_JS}</script>
 {scripts}
@@ -222,13 +221,15 @@ def pack(data: Mapping[str, Any]) -> dict[str, Any]:
     """
     entries = data["entries"]
     index = [{key: value for key, value in entry.items() if key not in _BULK} for entry in entries]
-    bulk = {name: _SEPARATOR.join(_scriptable(entry.get(name, "")) for entry in entries) for name in _BULK}
-    return {"index": index, "live": data["live"], "version": data["version"], **bulk}
+    bulk = {name: _joined([entry.get(name, "") for entry in entries]) for name in _BULK}
+    cards = sum("f" in entry for entry in entries)
+    return {"index": index, "live": data["live"], "version": data["version"], "cards": cards, **bulk}
 
 
-def _scriptable(text: str) -> str:
-    text = _CONTROLS.sub("\ufffd", text)
-    return _SCRIPT_BREAKERS.sub(lambda match: _LT + match[0][1:], text)
+def _joined(values: list[str]) -> str:
+    if _CONTROLS.search("".join(values)):
+        values = [_CONTROLS.sub("\ufffd", value) for value in values]
+    return _SCRIPT_BREAKERS.sub(lambda match: _LT + match[0][1:], _SEPARATOR.join(values))
 
 
 def _safe_json(data: Mapping[str, Any]) -> str:
@@ -295,7 +296,7 @@ def _problem(diagnostic: Diagnostic) -> list[str | int | None]:
 
 
 def _key(entry: Mapping[str, Any]) -> str:
-    return hashlib.blake2b(json.dumps(entry).encode("utf-8", "surrogatepass"), digest_size=9).hexdigest()
+    return hashlib.blake2b(repr(entry).encode("utf-8", "surrogatepass"), digest_size=9).hexdigest()
 
 
 def _diagnostics(collected: Collected) -> Iterator[tuple[str, Diagnostic]]:

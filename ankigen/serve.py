@@ -11,6 +11,7 @@ on the loopback address unless told otherwise.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import http.server
 import ipaddress
 import json
@@ -50,17 +51,22 @@ KEEP_ALIVE_SECONDS = 15.0
 _MEDIA_TYPES = ("image/", "audio/", "video/")
 
 
-@dataclass(frozen=True)
+@dataclass
 class Site:
-    """One build as served: the page, its data, and the files it may link to (URL path → file)."""
+    """One build as served: its data, and the files its page may link to (URL path → file)."""
 
     version: str
-    page: bytes
+    packed: dict[str, Any]
     data: bytes
     files: dict[str, Path]
     roots: list[Path]
     cards: int
     diagnostics: list[Diagnostic]
+
+    @functools.cached_property
+    def page(self) -> bytes:
+        """The page, made when first asked for (an open page fetches only the data after a rebuild)."""
+        return render_page(self.packed, mathjax_scripts("mathjax")).encode("utf-8")
 
 
 @dataclass
@@ -162,11 +168,10 @@ class LivePreview:
                 if url.startswith("/media/")
             },
         )
-        data = page_data(collected, links, version)
-        page = render_page(data, mathjax_scripts("mathjax")).encode("utf-8")
-        payload = json.dumps(pack(data), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        packed = pack(page_data(collected, links, version))
+        payload = json.dumps(packed, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         cards = sum(len(deck.cards) for deck in collected.decks)
-        return Site(version, page, payload, files, roots, cards, collected.all_diagnostics())
+        return Site(version, packed, payload, files, roots, cards, collected.all_diagnostics())
 
 
 def serve(
