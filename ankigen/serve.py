@@ -21,7 +21,7 @@ import threading
 import time
 import uuid
 import webbrowser
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -82,6 +82,7 @@ class LivePreview:
     _builds: int = 0
     _instance: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     _changed: threading.Condition = field(default_factory=threading.Condition)
+    _entries: dict[Hashable, Any] = field(default_factory=dict)  # page_data's memo
     _closing: bool = False
 
     def rebuild(self, reload_config: bool = False) -> Site:
@@ -168,7 +169,7 @@ class LivePreview:
                 if url.startswith("/media/")
             },
         )
-        packed = pack(page_data(collected, links, version))
+        packed = pack(page_data(collected, links, version, self._entries))
         payload = json.dumps(packed, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         cards = sum(len(deck.cards) for deck in collected.decks)
         return Site(version, packed, payload, files, roots, cards, collected.all_diagnostics())

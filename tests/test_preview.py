@@ -463,3 +463,14 @@ def test_cli_preview_unwritable_target_is_an_error_not_a_traceback(tmp_path: Pat
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "cannot write" in result.stderr
+
+
+def test_page_data_from_its_memo_equals_fresh_data(seeds: Collected) -> None:
+    links = Links(lambda source: "source/" + source, {})
+    memo: dict[object, object] = {}
+    fresh = page_data(seeds, links)
+    assert page_data(seeds, links, memo=memo) == fresh
+    assert len(memo) == len(_cards(seeds))
+    again = page_data(seeds, links, memo=memo)
+    assert again == fresh
+    assert [id(e) for e in again["entries"] if "f" in e] == [id(e) for e in memo.values()]
