@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Request, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Request, expect
 from preview_page import page_entries, render_all, settle, shown
 
 from ankigen.build import BuiltCard, Collected, collect
@@ -24,7 +24,6 @@ from ankigen.preview import Links, fill_template, page_data, write_preview
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
-CHROMIUM = "/usr/bin/chromium"
 LAYOUTS = {"beside": False, "self-contained": True}
 
 
@@ -42,14 +41,6 @@ class Opened:
 
     def offsite(self) -> list[Request]:
         return [r for r in self.requests if not r.url.startswith(("file:", "data:"))]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")

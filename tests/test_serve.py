@@ -21,11 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from preview_page import settle, shown, unpack
 
 REPO = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
 START_TIMEOUT = 120
 NOTE = """# Algebra
 
@@ -102,14 +101,6 @@ def _stop(server: Server) -> None:
     assert server.process.wait(timeout=20) == 0, server.lines
     assert server.lines[-1] == "stopped", server.lines
     assert not any("Traceback" in line for line in server.lines), server.lines
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
