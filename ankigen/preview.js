@@ -32,7 +32,7 @@
       entry.f = bulk.f[i];
       entry.b = bulk.b[i];
     });
-    return {entries: packed.index, live: packed.live, version: packed.version};
+    return {entries: packed.index, live: packed.live, version: packed.version, lines: packed.lines};
   }
 
   // Storage may be refused (privacy settings): the page then works without remembering.
@@ -94,7 +94,8 @@
     if (!entry.p.length) return "";
     // The same words as `ankigen check`: path:line[:col]: severity: message [rule]
     const items = entry.p.map(([severity, rule, message, line, col]) =>
-      `<li class="pv-${severity}"><a href="${escapeHtml(entry.h)}">${escapeHtml(entry.s)}:${line}`
+      `<li class="pv-${severity}"><a href="${escapeHtml(entry.h + (data.lines ? "#L" + line : ""))}">`
+      + `${escapeHtml(entry.s)}:${line}`
       + `${col ? ":" + col : ""}</a>: <b>${severity}:</b> ${escapeHtml(message)} [${escapeHtml(rule)}]</li>`);
     return `<ul class="pv-diagnostics mathjax_ignore">${items.join("")}</ul>`;
   }

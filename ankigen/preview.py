@@ -90,10 +90,16 @@ _FIELD = re.compile(r"\{\{(\w+)\}\}")
 
 @dataclass(frozen=True)
 class Links:
-    """Where the page's links point: ``source(path)`` → a note file's URL, media name → image URL."""
+    """Where the page's links point: ``source(path)`` → a note file's URL, media name → image URL;
+    ``lines``: the file's URL takes ``#L<line>`` to show that line."""
 
     source: Callable[[str], str]
     images: Mapping[str, str]
+    lines: bool = False
+
+    def at(self, source: str, line: int) -> str:
+        """The URL of ``source`` at ``line``."""
+        return self.source(source) + (f"#L{line}" if self.lines else "")
 
 
 def write_preview(collected: Collected, target: Path, self_contained: bool = False) -> Path:
@@ -145,11 +151,12 @@ def page_data(
     """The page's data: one entry per card, and per diagnostic that lies inside no card.
 
     An entry has ``k`` (a key that changes when anything shown changes), ``d`` deck, ``t`` tags,
-    ``s`` source, ``l`` line, ``h`` source link, ``p`` diagnostics ``[severity, rule, message, line,
-    column]``, ``x`` the lower-cased text search looks in and, for a card, ``f`` / ``b`` its front and
-    back sides (the back's ``{{FrontSide}}`` left for the page to fill). A ``version`` makes the page
-    follow the server's rebuilds (``ankigen serve``). ``memo`` (kept by the caller between calls with
-    the same ``links``) holds the card entries made last time; unchanged cards are taken from it.
+    ``s`` source, ``l`` line, ``h`` link to the source file, ``p`` diagnostics ``[severity, rule,
+    message, line, column]``, ``x`` the lower-cased text search looks in and, for a card, ``f`` /
+    ``b`` its front and back sides (the back's ``{{FrontSide}}`` left for the page to fill). A
+    ``version`` makes the page follow the server's rebuilds (``ankigen serve``). ``memo`` (kept by
+    the caller between calls with the same ``links``) holds the card entries made last time;
+    unchanged cards are taken from it.
     """
     cards = [(deck.name, built) for deck in collected.decks for built in deck.cards]
     located = _Locator([built for _, built in cards])
@@ -173,7 +180,12 @@ def page_data(
         memo.update(made)
     entries.extend((place, _loose_entry(deck, diagnostic, links)) for place, deck, diagnostic in loose)
     entries.sort(key=lambda pair: pair[0])
-    return {"entries": [entry for _, entry in entries], "live": bool(version), "version": version}
+    return {
+        "entries": [entry for _, entry in entries],
+        "live": bool(version),
+        "version": version,
+        "lines": links.lines,
+    }
 
 
 def render_page(packed: Mapping[str, Any], scripts: str) -> str:
@@ -231,7 +243,8 @@ def pack(data: Mapping[str, Any]) -> dict[str, Any]:
     index = [{key: value for key, value in entry.items() if key not in _BULK} for entry in entries]
     bulk = {name: _joined([entry.get(name, "") for entry in entries]) for name in _BULK}
     cards = sum("f" in entry for entry in entries)
-    return {"index": index, "live": data["live"], "version": data["version"], "cards": cards, **bulk}
+    small = {key: data[key] for key in ("live", "version", "lines")}
+    return {"index": index, **small, "cards": cards, **bulk}
 
 
 def _joined(values: list[str]) -> str:
@@ -269,7 +282,7 @@ def _card_entry(built: BuiltCard, problems: list[Diagnostic], links: Links) -> d
         "Front": _with_images(built.html.front_html, links.images),
         "Back": _with_images(built.html.back_html, links.images),
         "Context": built.html.context_html,
-        "Source": f'<a href="{html.escape(href)}">{html.escape(location)}</a>',
+        "Source": f'<a href="{html.escape(links.at(card.source, card.line))}">{html.escape(location)}</a>',
     }
     text = " ".join([card.front, card.back, *card.context, *card.tags, location]).lower()
     entry = {

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import html
 import http.server
 import ipaddress
 import json
@@ -44,7 +45,7 @@ from ankigen.preview import (
     render_page,
 )
 from ankigen.report import summarize
-from ankigen.sources import SOURCE_SUFFIXES, display_path
+from ankigen.sources import SOURCE_SUFFIXES, decode, display_path
 
 KEEP_ALIVE_SECONDS = 15.0
 """How often an idle event stream gets a comment, so that a closed page is noticed."""
@@ -168,6 +169,7 @@ class LivePreview:
                 for url in files
                 if url.startswith("/media/")
             },
+            lines=True,
         )
         packed = pack(page_data(collected, links, version, self._entries))
         payload = json.dumps(packed, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
@@ -256,8 +258,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             except OSError:
                 self._send(404, b"not found\n", "text/plain; charset=utf-8")
                 return
-            kind = "text/plain; charset=utf-8" if path.startswith("/source/") else _type(path)
-            self._send(200, body, kind)
+            if path.startswith("/source/"):
+                page = _source_page(body, unquote(path).removeprefix("/source/"))
+                self._send(200, page, "text/html; charset=utf-8")
+            else:
+                self._send(200, body, _type(path))
         else:
             self._send(404, b"not found\n", "text/plain; charset=utf-8")
 
@@ -340,6 +345,30 @@ def _mathjax_files() -> Iterator[tuple[str, Path]]:
 
 
 _MATHJAX_FILES = dict(_mathjax_files())
+
+
+def _source_page(data: bytes, shown: str) -> bytes:
+    """A note file as a page of numbered lines; ``#L<n>`` shows line n."""
+    text = decode(data, shown).text or "(not a text file)"
+    numbered = enumerate(text.split("\n"), 1)
+    lines = "".join(f'<span id="L{n}">{html.escape(line)}\n</span>' for n, line in numbered)
+    return (
+        f'<!DOCTYPE html>\n<html lang="en"><meta charset="utf-8"><title>{html.escape(shown)}</title>\n'
+        f"<style>{_SOURCE_CSS}</style>\n<h1>{html.escape(shown)}</h1><pre>{lines}</pre></html>\n"
+    ).encode()
+
+
+_SOURCE_CSS = """
+body { margin: 0; font: 14px/1.5 ui-monospace, "DejaVu Sans Mono", monospace; }
+h1 { font-size: 14px; margin: 0; padding: 8px 12px; background: #eef0f3; }
+pre { margin: 0; counter-reset: line; white-space: pre-wrap; }
+pre span { display: block; padding-left: 5em; text-indent: -4em; }
+pre span::before { counter-increment: line; content: counter(line); display: inline-block; width: 3.5em;
+  margin-right: 0.5em; text-align: right; color: #9ca3af; }
+pre span:target { background: #fde68a; }
+@media (prefers-color-scheme: dark) { body { background: #1b1b1d; color: #e6e6e6; }
+  h1 { background: #232326; } pre span:target { background: #854d0e; } }
+"""
 
 
 def _type(path: str) -> str:

@@ -285,3 +285,17 @@ def test_a_taken_port_is_an_error_not_a_traceback(server: Server, notes: Path) -
     assert result.returncode == 1
     assert f"error: cannot listen on 127.0.0.1:{port}" in result.stderr.lower()
     assert "Traceback" not in result.stderr
+
+
+def test_source_links_open_the_note_at_its_line(browser: Browser, server: Server) -> None:
+    page = _open(browser, server)
+    link = _card(page, "prime number").locator(".pv-back .source a")
+    expect(link).to_have_text("notes/algebra.md:7")
+    assert link.get_attribute("href") == "source/notes/algebra.md#L7"
+    link.click()
+    page.wait_for_url(server.url + "source/notes/algebra.md#L7")
+    target = page.locator("#L7")
+    expect(target).to_have_text("## What is a prime number?\n")
+    assert target.evaluate("el => getComputedStyle(el).backgroundColor") != "rgba(0, 0, 0, 0)"
+    assert page.locator("pre > span").count() == NOTE.count("\n") + 1
+    page.close()
