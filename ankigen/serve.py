@@ -220,7 +220,7 @@ def _watch(live: LivePreview, stop: threading.Event, log: Callable[[str], None])
             config = live.config.path.resolve() if live.config.path else None
             try:
                 site = live.rebuild(reload_config=any(Path(path) == config for _, path in changes))
-            except Exception as exc:  # noqa: BLE001 - a bug in one rebuild must not end the server
+            except Exception as exc:  # a bug in one rebuild must not end the server
                 log(f"error: rebuilding failed: {exc!r}; the page shows the previous build")
                 continue
             took = time.perf_counter() - started

@@ -299,3 +299,19 @@ def test_source_links_open_the_note_at_its_line(browser: Browser, server: Server
     assert target.evaluate("el => getComputedStyle(el).backgroundColor") != "rgba(0, 0, 0, 0)"
     assert page.locator("pre > span").count() == NOTE.count("\n") + 1
     page.close()
+
+
+def test_open_opens_the_page_in_the_browser(
+    notes: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened = tmp_path / "opened.txt"
+    record = f"import sys; open({str(opened)!r}, 'w').write(sys.argv[1])"
+    monkeypatch.setenv("BROWSER", f'{sys.executable} -c "{record}" %s')
+    running = _start(notes, "--open")
+    try:
+        deadline = time.monotonic() + 30
+        while not opened.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert opened.read_text(encoding="utf-8") == running.url
+    finally:
+        _stop(running)
