@@ -120,10 +120,12 @@ class LivePreview:
         return sorted(folder for folder in folders if folder.is_dir())
 
     def relevant(self, change: watchfiles.Change, path: str) -> bool:
-        """Whether a changed file can change the page: a note, a media file or the config."""
+        """Whether a changed file can change the page: a note, a media file or the config (not
+        editors' swap and backup files, nor anything in the output folder)."""
         file = Path(path)
-        if file.name.startswith(".") or file.name.endswith("~"):
-            return False  # editors' swap and backup files
+        output = (self.config.root / self.config.output).resolve()
+        if file.name.startswith(".") or file.name.endswith("~") or file.is_relative_to(output):
+            return False
         if self.config.path is not None and file == self.config.path.resolve():
             return True
         media = (mimetypes.guess_type(file.name)[0] or "").startswith(_MEDIA_TYPES)

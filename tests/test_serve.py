@@ -315,3 +315,25 @@ def test_open_opens_the_page_in_the_browser(
         assert opened.read_text(encoding="utf-8") == running.url
     finally:
         _stop(running)
+
+
+def test_only_notes_media_and_the_config_trigger_a_rebuild(notes: Path) -> None:
+    from watchfiles import Change
+
+    from ankigen.build import CollectOptions
+    from ankigen.config import load_config
+    from ankigen.serve import LivePreview
+
+    live = LivePreview((), "auto", load_config(notes / "ankigen.toml"), CollectOptions())
+    relevant = [notes / "notes" / "new.md", notes / "notes" / "img" / "a.png", notes / "ankigen.toml"]
+    ignored = [
+        notes / "notes" / ".algebra.md.swp",
+        notes / "notes" / "algebra.md~",
+        notes / "notes" / "deck.apkg",
+        notes / "output" / "preview_files" / "media" / "abc.png",
+        notes / "output" / "notes.md",
+    ]
+    for path in relevant:
+        assert live.relevant(Change.modified, str(path)), path
+    for path in ignored:
+        assert not live.relevant(Change.modified, str(path)), path
