@@ -193,13 +193,13 @@ def serve(
     site = live.rebuild()
     server = _Server(host, port, live)
     url = _url(host, server.server_address[1])
-    log(f"serving {site.cards} cards ({summarize(site.diagnostics)}) at {url} — Ctrl-C to stop")
     stop = threading.Event()
     watcher = threading.Thread(target=_watch, args=(live, stop, log), name="ankigen-watch", daemon=True)
-    watcher.start()
-    if open_page:
-        webbrowser.open(url)
     try:
+        log(f"serving {site.cards} cards ({summarize(site.diagnostics)}) at {url} — Ctrl-C to stop")
+        watcher.start()
+        if open_page:  # in a thread: some browsers' commands only return once the browser is closed
+            threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
         pass
@@ -207,7 +207,8 @@ def serve(
         stop.set()
         live.close()
         server.server_close()
-        watcher.join(timeout=5)
+        if watcher.is_alive():
+            watcher.join(timeout=5)
         log("stopped")
 
 
