@@ -10,6 +10,7 @@ on the loopback address unless told otherwise.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import html
@@ -17,6 +18,7 @@ import http.server
 import ipaddress
 import json
 import mimetypes
+import os
 import socket
 import threading
 import time
@@ -85,9 +87,11 @@ class LivePreview:
     _changed: threading.Condition = field(default_factory=threading.Condition)
     _entries: dict[Hashable, Any] = field(default_factory=dict)  # page_data's memo
     _closing: bool = False
+    _scanned: dict[str, int] = field(default_factory=dict)
 
     def rebuild(self, reload_config: bool = False) -> Site:
         """Collect the notes again (through the render cache) and publish the new page."""
+        self._scanned = self.scan()
         if reload_config and self.config.path is not None:
             try:
                 self.config, self._config_error = load_config(self.config.path), None
@@ -130,6 +134,23 @@ class LivePreview:
             return True
         media = (mimetypes.guess_type(file.name)[0] or "").startswith(_MEDIA_TYPES)
         return file.suffix.lower() in SOURCE_SUFFIXES or media
+
+    def scan(self) -> dict[str, int]:
+        """Every relevant file in the watched folders, with its modification time (ns)."""
+        found: dict[str, int] = {}
+        for folder in self.watched():
+            for top, dirs, files in os.walk(folder):
+                dirs[:] = [name for name in dirs if not name.startswith(".")]
+                for name in files:
+                    path = os.path.join(top, name)
+                    if self.relevant(watchfiles.Change.added, path):
+                        with contextlib.suppress(OSError):
+                            found[path] = os.lstat(path).st_mtime_ns
+        return found
+
+    def stale(self) -> bool:
+        """Whether a relevant file was added, changed or removed since the last build began."""
+        return self.scan() != self._scanned
 
     def wait(self, seen: str | None, timeout: float) -> str | None:
         """The version of the build once it differs from ``seen`` (``None`` after ``timeout`` or on close)."""
@@ -213,16 +234,31 @@ def serve(
 
 
 def _watch(live: LivePreview, stop: threading.Event, log: Callable[[str], None]) -> None:
-    """Rebuild after every batch of relevant changes; follow the folders the config points to."""
+    """Rebuild after every batch of relevant changes; follow the folders the config points to.
+
+    The first answer of a new watch (a change, or a quiet second) means the folders are watched:
+    what changed before that, during the last build, is caught up with by comparing a scan.
+    """
     while not stop.is_set():
         folders = live.watched()
+        first = True
         for changes in watchfiles.watch(
-            *folders, watch_filter=live.relevant, stop_event=stop, raise_interrupt=False, step=30
+            *folders,
+            watch_filter=live.relevant,
+            stop_event=stop,
+            raise_interrupt=False,
+            step=30,
+            yield_on_timeout=True,
+            rust_timeout=1000,
         ):
+            missed, first = first and live.stale(), False
+            if not changes and not missed:
+                continue
             started = time.perf_counter()
             config = live.config.path.resolve() if live.config.path else None
+            reload_config = missed or any(Path(path) == config for _, path in changes)
             try:
-                site = live.rebuild(reload_config=any(Path(path) == config for _, path in changes))
+                site = live.rebuild(reload_config)
             except Exception as exc:  # a bug in one rebuild must not end the server
                 log(f"error: rebuilding failed: {exc!r}; the page shows the previous build")
                 continue

@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -44,7 +44,8 @@ class Server:
 
     process: subprocess.Popen[str]
     url: str
-    lines: list[str] = field(default_factory=list)
+    lines: list[str]
+    reader: threading.Thread
 
     def get(self, path: str, host: str | None = None) -> http.client.HTTPResponse:
         """GET ``path`` exactly as written (no normalisation), optionally with another Host header."""
@@ -85,12 +86,13 @@ def _start(cwd: Path, *args: str) -> Server:
         for line in process.stderr:
             lines.append(line.rstrip("\n"))
 
-    threading.Thread(target=read, daemon=True).start()
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline and process.poll() is None:
         for line in lines:
             if match := re.search(r"at (http://\S+/)", line):
-                return Server(process, match[1], lines)
+                return Server(process, match[1], lines, reader)
         time.sleep(0.05)
     process.kill()
     raise AssertionError(f"serve did not start: {lines}")
@@ -99,6 +101,7 @@ def _start(cwd: Path, *args: str) -> Server:
 def _stop(server: Server) -> None:
     server.process.send_signal(signal.SIGINT)
     assert server.process.wait(timeout=20) == 0, server.lines
+    server.reader.join(timeout=10)  # everything it printed has been read
     assert server.lines[-1] == "stopped", server.lines
     assert not any("Traceback" in line for line in server.lines), server.lines
 
@@ -337,3 +340,29 @@ def test_only_notes_media_and_the_config_trigger_a_rebuild(notes: Path) -> None:
         assert live.relevant(Change.modified, str(path)), path
     for path in ignored:
         assert not live.relevant(Change.modified, str(path)), path
+
+
+def test_changes_before_the_watch_began_are_caught_up_with(notes: Path) -> None:
+    from ankigen.build import CollectOptions
+    from ankigen.config import load_config
+    from ankigen.serve import LivePreview
+
+    live = LivePreview((), "auto", load_config(notes / "ankigen.toml"), CollectOptions())
+    live.rebuild()
+    assert not live.stale()
+    (notes / "output").mkdir()
+    (notes / "output" / "x.md").write_text("# not a note\n", encoding="utf-8")
+    (notes / "notes" / ".swap.md").write_text("x", encoding="utf-8")
+    assert not live.stale()
+    note = notes / "notes" / "algebra.md"
+    os.utime(note, ns=(note.stat().st_atime_ns, note.stat().st_mtime_ns + 1_000_000))
+    assert live.stale()
+    live.rebuild()
+    assert not live.stale()
+    note.unlink()
+    assert live.stale()
+    (notes / "notes" / "new.md").write_text(NOTE, encoding="utf-8")
+    live.rebuild()
+    assert not live.stale()
+    (notes / "ankigen.toml").write_text("", encoding="utf-8")
+    assert live.stale()
