@@ -530,11 +530,14 @@ def diff_command(notes: Selection, as_json: bool, exit_code: bool) -> None:
 @source_options
 @click.option(
     "--host",
+    metavar="ADDRESS",
     default="127.0.0.1",
     show_default=True,
     help="Address to listen on; anything but loopback shows your notes to the network.",
 )
-@click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port [default: a free one].")
+@click.option(
+    "--port", metavar="N", type=click.IntRange(0, 65535), default=0, help="Port [default: a free one]."
+)
 @click.option("--open", "open_page", is_flag=True, help="Open the page in the web browser.")
 def serve_command(notes: Selection, host: str, port: int, open_page: bool) -> None:
     """Serve the preview page, rebuilt and reloaded whenever a note or the config changes.
