@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from typing import Any
 
 from playwright.sync_api import Page
@@ -43,10 +44,8 @@ def settle(page: Page) -> None:
 def render_all(page: Page) -> int:
     """Scroll to the end until every shown entry is rendered; the number rendered."""
     total = len(shown(page))
-    for _ in range(500):
-        rendered = int(page.locator("#pv-list > .pv-card").count())
-        if rendered >= total:
-            break
+    deadline = time.monotonic() + 120
+    while page.locator("#pv-list > .pv-card").count() < total and time.monotonic() < deadline:
         page.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")
         page.wait_for_timeout(30)
     settle(page)

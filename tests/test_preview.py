@@ -89,6 +89,7 @@ def _reset(request: pytest.FixtureRequest) -> None:
     if "opened" not in request.fixturenames:
         return
     page = request.getfixturevalue("opened").page
+    page.wait_for_timeout(500)  # the page saves its state 150 ms after a change: let the last save happen
     page.evaluate("() => { sessionStorage.clear(); localStorage.clear(); }")
     page.reload()
     settle(page)
