@@ -102,7 +102,8 @@ def test_every_card_is_on_the_page_rendered_as_it_comes_near(opened: Opened, see
     assert opened.cards() == _where(cards)
     first = opened.page.locator("#pv-list > .pv-card").count()
     assert 0 < first < len(cards), "only the cards near the screen are rendered at first"
-    assert render_all(opened.page) == len(shown(opened.page))
+    rendered, entries = render_all(opened.page), len(shown(opened.page))
+    assert rendered == entries, f"{rendered} of {entries} entries rendered (first {first})"
     assert opened.page.locator(".pv-card .card.pv-back > #qa").count() == len(cards)
     assert opened.page.locator(".pv-card .card.pv-front > #qa").count() == len(cards)
     links = opened.page.locator(".pv-card .pv-back .source a").all_inner_texts()
