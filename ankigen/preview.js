@@ -339,18 +339,18 @@
   });
 
   history.scrollRestoration = "manual"; // the page puts the reader back itself, once cards are there
-  const state = restored();
+  // Every control is set from the saved state or to its default, never left as the browser restored it.
+  const state = restored() || {};
   fillControls();
-  if (state) {
-    search.value = state.search || "";
-    problemsBox.checked = Boolean(state.problems);
-    for (const [box, value] of [[deckBox, state.deck], [tagBox, state.tag], [viewBox, state.view]]) {
-      if ([...box.options].some((option) => option.value === value)) box.value = value;
-    }
+  search.value = state.search || "";
+  problemsBox.checked = Boolean(state.problems);
+  for (const [box, value] of [[deckBox, state.deck], [tagBox, state.tag], [viewBox, state.view]]) {
+    const known = [...box.options].some((option) => option.value === value);
+    box.value = known ? value : box.options[0].value;
   }
   showView();
   paintNight();
-  apply(state && state.anchor);
+  apply(state.anchor || null);
   if (data.live) follow();
   performance.mark("ankigen-preview-ready");
 

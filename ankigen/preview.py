@@ -208,7 +208,7 @@ def render_page(packed: Mapping[str, Any], scripts: str) -> str:
 </head>
 <body class="pv-view-back">
 <header class="pv-bar mathjax_ignore">
-<input id="pv-search" type="search" placeholder="Search cards (/)" aria-label="Search cards">
+<input id="pv-search" type="search" placeholder="Search cards (/)" aria-label="Search" autocomplete="off">
 <select id="pv-deck" aria-label="Deck"><option value="">All decks</option></select>
 <select id="pv-tag" aria-label="Tag"><option value="">All tags</option></select>
 <label class="pv-check"><input id="pv-problems" type="checkbox"> Only problems
