@@ -438,7 +438,7 @@ def test_cli_preview_writes_into_the_configs_output_folder(tmp_path: Path) -> No
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "built/preview.html: 1 cards"
+    assert result.stdout.strip() == "built/preview.html: 1 card"
     assert (tmp_path / "built" / "preview.html").is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ankigen.toml", "built", "notes"]
 
