@@ -465,12 +465,10 @@ def check_command(notes: Selection, output_format: Output, strict: bool, statist
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("output/preview.html"),
-    show_default=True,
-    help="The HTML page to write.",
+    help="The HTML page to write [default: preview.html in the config's output folder].",
 )
 @click.option("--self-contained", is_flag=True, help="Inline MathJax into the page (one file, ~2 MB larger).")
-def preview_command(notes: Selection, output: Path, self_contained: bool) -> None:
+def preview_command(notes: Selection, output: Path | None, self_contained: bool) -> None:
     """Write one offline HTML page showing every card as Anki shows it.
 
     \b
@@ -480,6 +478,7 @@ def preview_command(notes: Selection, output: Path, self_contained: bool) -> Non
     """
     from ankigen.preview import write_preview
 
+    output = output or notes.config.root / notes.config.output / "preview.html"
     collected = notes.collect()
     _echo_diagnostics(collected.all_diagnostics(), notes)
     try:
@@ -526,6 +525,38 @@ def diff_command(notes: Selection, as_json: bool, exit_code: bool) -> None:
     click.echo(diff_json(decks) if as_json else diff_text(decks))
     if exit_code and any(deck.plan.pending for deck in decks):
         sys.exit(1)
+
+
+@cli.command("serve")
+@source_options
+@click.option(
+    "--host",
+    metavar="ADDRESS",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; anything but loopback shows your notes to the network.",
+)
+@click.option(
+    "--port", metavar="N", type=click.IntRange(0, 65535), default=0, help="Port [default: a free one]."
+)
+@click.option("--open", "open_page", is_flag=True, help="Open the page in the web browser.")
+def serve_command(notes: Selection, host: str, port: int, open_page: bool) -> None:
+    """Serve the preview page, rebuilt and reloaded whenever a note or the config changes.
+
+    Diagnostics show on their cards; Ctrl-C stops the server.
+
+    \b
+    Examples:
+      ankigen serve --open
+      ankigen serve notes/ --port 8000
+    """
+    from ankigen.serve import LivePreview, serve
+
+    live = LivePreview(notes.sources, notes.note_format, notes.config, notes.options)
+    try:
+        serve(live, host, port, open_page, log=lambda line: click.echo(line, err=True))
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
 
 
 def _echo_diagnostics(diagnostics: list[Diagnostic], notes: Selection, quiet: bool = False) -> None:

@@ -26,7 +26,7 @@ def test_wheel_builds_and_runs_from_its_install(tmp_path: Path) -> None:
     assert wheel.name.startswith(f"ankigen-{__version__}-")
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
-    assert {"ankigen/note.css", "ankigen/preview.css", "ankigen/cli.py"} <= names
+    assert {"ankigen/note.css", "ankigen/preview.css", "ankigen/preview.js", "ankigen/cli.py"} <= names
     assert not any(name.startswith(("tests/", "seeds/", "benchmarks/")) for name in names)
 
     target = tmp_path / "site"
