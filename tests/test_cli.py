@@ -181,8 +181,8 @@ def test_ctrl_c_exits_130_and_leaves_no_partial_deck(tmp_path: Path) -> None:
     _qa(tmp_path / "big.txt", cards)
     script = (
         "import os, signal, threading\n"
+        "from ankigen.cli import main\n"  # imported first: the interrupt lands in the build, not the imports
         "threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGINT)).start()\n"
-        "from ankigen.cli import main\n"
         "main(['build', 'big.txt', '-o', 'out'])\n"
     )
     result = subprocess.run(
