@@ -159,3 +159,16 @@ def test_pre_commit_hook_runs_ankigen_check_on_notes() -> None:
         assert not files.search(name), name
     for name in ("README.md", "docs/CHANGELOG.md", "LICENSE.txt", "requirements-dev.txt", "CONTRIBUTING.md"):
         assert exclude.search(name), name
+
+
+def test_the_committed_seeds_lock_is_current(tmp_path: Path) -> None:
+    """The release workflow runs ``ankigen build --locked``: it fails when a change to the parsers or
+    the renderer changed a seed card and ``ankigen.lock`` was not rebuilt and committed with it."""
+    done = subprocess.run(
+        [sys.executable, "-m", "ankigen", "build", "--locked", "--no-cache", "-o", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
