@@ -36,6 +36,17 @@ class SourceFile:
     explicit: bool = False
 
 
+@dataclass(frozen=True)
+class _BuildJob(FileJob):
+    """A file job that carries back, with its outcome, the source, its config deck, the deck name
+    ``--deck`` or the config gives it, and the diagnostics found before parsing."""
+
+    source: SourceFile = field(default_factory=lambda: SourceFile(Path(), Path()))
+    spec: DeckSpec | None = None
+    given: str | None = None
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
 @dataclass
 class BuiltCard:
     """A card with its deck, tags and GUID assigned and its HTML rendered."""
@@ -192,7 +203,6 @@ def collect(
     """
     decks: dict[str, Deck] = {}
     stray: list[Diagnostic] = glob_warnings(config) if not sources else []
-    placed: list[tuple[SourceFile, DeckSpec | None, list[Diagnostic]]] = []
     files = source_files(sources, config)
     if deck_name is None:
         files = _in_config_order(files, config)
@@ -205,15 +215,16 @@ def collect(
             decks[name] = Deck(name, planned.get(name, []))
         return decks[name]
 
-    def jobs() -> Iterator[FileJob]:
+    def jobs() -> Iterator[_BuildJob]:
         for source in files:
             text = read_source(source.path)
             diagnostics = [_downgrade(d) if not source.explicit else d for d in text.diagnostics]
             spec = config.deck_for(source.path)
             if text.text is None:
                 if source.explicit:
-                    name = deck_name_for(_given_name(deck_name, spec), None, source.path)
-                    deck = deck_named(name)
+                    deck = deck_named(
+                        _deck_name(_given_name(deck_name, spec), None, None, source, config, tracker)
+                    )
                     deck.files.append(source.path)
                     deck.diagnostics.extend(diagnostics)
                 else:
@@ -223,24 +234,29 @@ def collect(
             notes, silenced, marker_problems = strip_markers(text.text, text.path)
             if silenced:
                 ignores.markers[source.path.resolve()] = silenced
-            placed.append((source, spec, diagnostics + marker_problems))
-            yield FileJob(text.path, notes, source.root, fmt)
+            yield _BuildJob(
+                text.path,
+                notes,
+                source.root,
+                fmt,
+                source=source,
+                spec=spec,
+                given=_given_name(deck_name, spec),
+                diagnostics=(*diagnostics, *marker_problems),
+            )
 
     total = sum(_size(source.path) for source in files)
     progress = options.progress
     cache = OutcomeCache(options.cache_dir) if options.cache_dir else None
     outcomes = process_all(jobs(), options.jobs, cache, progress and (lambda done: progress(done, total)))
     try:
-        for index, outcome in enumerate(outcomes):
-            source, spec, diagnostics = placed[index]
+        for job, outcome in outcomes:
+            source, spec = job.source, job.spec
             path, stored = source.path, stored_source(source.path, source.root)
-            given = _given_name(deck_name, spec) or outcome.deck
-            if given is None and config.folder_decks:
-                given = folder_deck_name(outcome.title, path, source.root)
-            name = _deck_for(given, outcome.title, path, stored, tracker)
+            name = _deck_name(job.given, outcome.deck, outcome.title, source, config, tracker)
             deck = deck_named(name)
             deck.files.append(path)
-            deck.diagnostics.extend(diagnostics + outcome.diagnostics)
+            deck.diagnostics.extend((*job.diagnostics, *outcome.diagnostics))
             deck.skipped += outcome.skipped
             extra_tags = spec.tags if spec else ()
             for card, html in zip(outcome.cards, outcome.rendered, strict=True):
@@ -265,15 +281,27 @@ def collect(
     return Collected(list(decks.values()), ignores.keep(stray), config.path, plans, ignores.counts)
 
 
-def _deck_for(given: str | None, title: str | None, path: Path, stored: str, tracker: Tracker | None) -> str:
-    """The deck of a file (``identity.deck_name_for``), except that a file whose title can no longer
-    be told (a second top-level heading was added, say) stays in the deck the lock has it in,
-    instead of moving every note to a deck named after the file."""
+def _deck_name(
+    given: str | None,
+    front_matter: str | None,
+    title: str | None,
+    source: SourceFile,
+    config: Config,
+    tracker: Tracker | None,
+) -> str:
+    """The one naming rule for a file's deck: ``--deck`` or the config (``given``), else its front
+    matter's ``deck:``, else folder decks when the config asks for them, else its title, else its file
+    name (``identity.deck_name_for``) — except that a file whose title can no longer be told (a second
+    top-level heading was added, say) stays in the deck the lock has it in, instead of moving every
+    note to a deck named after the file."""
+    given = given or front_matter
+    if given is None and config.folder_decks:
+        given = folder_deck_name(title, source.path, source.root)
     if given is None and title is None and tracker is not None:
-        kept = tracker.deck_of(stored)
+        kept = tracker.deck_of(stored_source(source.path, source.root))
         if kept is not None:
             return kept
-    return deck_name_for(given, title, path)
+    return deck_name_for(given, title, source.path)
 
 
 def _place(decks: dict[str, Deck], tracker: Tracker, config_file: Path | None) -> dict[str, DeckPlan]:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from ankigen import hashtags, lint
 from ankigen.cache import OutcomeCache, renderer_fingerprint
@@ -55,6 +55,10 @@ class FileJob:
         """The cache key: a hash of everything the outcome depends on."""
         parts = (renderer_fingerprint(), self.path, str(self.root), self.note_format, self.text)
         return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+J = TypeVar("J", bound=FileJob)
+"""A job type: ``FileJob`` or a subclass carrying what its caller needs back with the outcome."""
 
 
 @dataclass
@@ -145,12 +149,12 @@ def _reuse(card: Card, reusable: dict[tuple[object, ...], tuple[int, RenderedCar
 
 
 def process_all(
-    jobs: Iterable[FileJob],
+    jobs: Iterable[J],
     workers: int = 1,
     cache: OutcomeCache | None = None,
     progress: Callable[[int], None] | None = None,
-) -> Generator[FileOutcome, None, None]:
-    """Process ``jobs`` as they come and yield their outcomes in order.
+) -> Generator[tuple[J, FileOutcome], None, None]:
+    """Process ``jobs`` as they come and yield each with its outcome, in order.
 
     Cached outcomes come from ``cache``; the rest are computed in this process until there is
     enough work to be worth ``workers`` worker processes. ``progress`` is told how many
@@ -159,12 +163,13 @@ def process_all(
     """
     report = progress or (lambda done: None)
     pool = _LazyPool(workers)
-    pending: deque[_Entry] = deque()
+    pending: deque[tuple[J, _Entry]] = deque()
     fresh: list[tuple[str, str, str, bytes]] = []
     done = 0
 
-    def finish(entry: _Entry) -> FileOutcome:
+    def finish(item: tuple[J, _Entry]) -> tuple[J, FileOutcome]:
         nonlocal done
+        job, entry = item
         outcome = entry.work.result() if isinstance(entry.work, Future) else entry.work
         if cache and entry.computed and not any(html.media for html in outcome.rendered):
             fresh.append((entry.key, entry.path, entry.root, _encode(outcome)))
@@ -173,7 +178,7 @@ def process_all(
                 fresh.clear()
         done += entry.size
         report(done)
-        return outcome
+        return job, outcome
 
     try:
         for job in jobs:
@@ -181,13 +186,14 @@ def process_all(
             cached = _decode(cache.get(key)) if cache else None
             if cached is not None and not _images_unchanged(cached, job.root):
                 cached = None
+            sent = job
             if cache and cached is None:
-                job = replace(job, previous=_decode(cache.latest(job.path, str(job.root))))
-            work = cached if cached is not None else pool.run(job)
-            pending.append(_Entry(key, job.path, str(job.root), len(job.text), work, cached is None))
+                sent = replace(job, previous=_decode(cache.latest(job.path, str(job.root))))
+            work = cached if cached is not None else pool.run(sent)
+            pending.append((job, _Entry(key, job.path, str(job.root), len(job.text), work, cached is None)))
             # Hand over what is ready; read no further ahead than keeps the workers busy.
             while pending and (
-                not _running(pending[0].work) or len(pending) > IN_FLIGHT_PER_WORKER * workers
+                not _running(pending[0][1].work) or len(pending) > IN_FLIGHT_PER_WORKER * workers
             ):
                 yield finish(pending.popleft())
         while pending:
