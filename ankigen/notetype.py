@@ -1,11 +1,13 @@
-"""The ``ankigen Basic`` note type: id, name, fields, card templates and CSS.
+"""ankigen's note types: id, name, fields, card templates and CSS.
 
-Its id, name and field names are a public interface: Anki matches imported notes to the note type
-by them, forks the note type when the fields differ and then refuses updates.
+Each note type's id, name, field names and template names are a public interface, never changed
+after release: Anki matches imported notes to the note type by them, forks the note type when the
+fields differ and then refuses updates. Only the CSS may change.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from importlib import resources
 
 import genanki
@@ -32,12 +34,29 @@ BACK_TEMPLATE = (
 )
 
 
-def note_type(css: str) -> genanki.Model:
-    """The ``ankigen Basic`` note type with ``css``."""
-    return genanki.Model(
-        NOTE_TYPE_ID,
-        NOTE_TYPE_NAME,
-        fields=[{"name": name} for name in FIELDS],
-        templates=[{"name": "Card 1", "qfmt": FRONT_TEMPLATE, "afmt": BACK_TEMPLATE}],
-        css=css,
-    )
+@dataclass(frozen=True)
+class NoteType:
+    """One fixed note type: what Anki identifies it by (never changed after release)."""
+
+    id: int
+    name: str
+    fields: tuple[str, ...]
+    templates: tuple[tuple[str, str, str], ...]
+    """Each card template as (name, front format, back format)."""
+    cloze: bool = False
+    """Anki's cloze kind: one card per cloze number instead of one per template."""
+
+    def model(self, css: str) -> genanki.Model:
+        """This note type as a genanki model with ``css``."""
+        return genanki.Model(
+            self.id,
+            self.name,
+            fields=[{"name": name} for name in self.fields],
+            templates=[{"name": name, "qfmt": front, "afmt": back} for name, front, back in self.templates],
+            css=css,
+            model_type=genanki.Model.CLOZE if self.cloze else genanki.Model.FRONT_BACK,
+        )
+
+
+BASIC = NoteType(NOTE_TYPE_ID, NOTE_TYPE_NAME, FIELDS, (("Card 1", FRONT_TEMPLATE, BACK_TEMPLATE),))
+"""``ankigen Basic``: one card, question on the front."""

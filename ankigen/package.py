@@ -11,7 +11,6 @@ import shutil
 import sqlite3
 import tempfile
 import time
-import warnings
 import zipfile
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -23,7 +22,7 @@ from genanki.apkg_col import APKG_COL
 from genanki.apkg_schema import APKG_SCHEMA
 
 from ankigen.identity import deck_id
-from ankigen.notetype import RELEASE_EPOCH, note_type
+from ankigen.notetype import BASIC, RELEASE_EPOCH, NoteType
 
 try:
     import fcntl
@@ -41,6 +40,12 @@ class NoteFields:
     context: str
     source: str
     tags: tuple[str, ...] = ()
+    note_type: NoteType = BASIC
+
+    def values(self) -> tuple[str, ...]:
+        """The field values in the note type's order; U+001F (Anki's field separator, which a
+        file name may hold) is dropped, it would break the deck."""
+        return tuple(f.replace("\x1f", "") for f in (self.front, self.back, self.context, self.source))
 
 
 LATEST_EPOCH = 4354819199
@@ -119,9 +124,8 @@ class DeckWriter:
     def __init__(self, folder: Path, deck_name: str, css: str, mtime: int = RELEASE_EPOCH) -> None:
         self.folder = folder
         remove_stale_files(folder)
-        self.model = note_type(css)
+        self.css = css
         self.deck = genanki.Deck(deck_id(deck_name), deck_name)
-        self.deck.add_model(self.model)
         self.media: dict[str, Path] = {}
         self.count = 0
         self.mtime = mtime
@@ -130,19 +134,36 @@ class DeckWriter:
         self._cursor = self._conn.cursor()
 
     def add(self, fields: NoteFields, media: Iterable[tuple[str, Path]] = (), mod: int | None = None) -> None:
-        """Write one note stamped ``mod`` (default: the deck's mtime), and remember its media."""
-        note = genanki.Note(
-            model=self.model,
-            # U+001F separates Anki's fields: one inside a field (from a file name) breaks the deck
-            fields=[
-                f.replace("\x1f", "") for f in (fields.front, fields.back, fields.context, fields.source)
-            ],
-            tags=list(fields.tags),
-            guid=fields.guid,
+        """Write one note stamped ``mod`` (default: the deck's mtime), and remember its media.
+
+        The rows are genanki's (``Note.write_to_db``), written straight, without its per-note objects.
+        """
+        model = self.deck.models.get(fields.note_type.id)
+        if model is None:
+            model = fields.note_type.model(self.css)
+            self.deck.add_model(model)
+        values = fields.values()
+        stamp = self.mtime if mod is None else mod
+        note_id = next(self._ids)
+        tags = " " + " ".join(fields.tags) + " "
+        row = (
+            note_id,
+            fields.guid,
+            model.model_id,
+            stamp,
+            -1,
+            tags,
+            "\x1f".join(values),
+            values[0],
+            0,
+            0,
+            "",
         )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # genanki warns about HTML it does not know
-            note.write_to_db(self._cursor, self.mtime if mod is None else mod, self.deck.deck_id, self._ids)
+        self._cursor.execute(_INSERT_NOTE, row)
+        for card_ord in card_ords(model, values):
+            self._cursor.execute(
+                _INSERT_CARD, (next(self._ids), note_id, self.deck.deck_id, card_ord, stamp, *_NEW_CARD)
+            )
         self.media.update(media)
         self.count += 1
 
@@ -258,6 +279,27 @@ def remove_stale_files(folder: Path) -> None:
 
 _INSERT_NOTE = "INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?)"
 _INSERT_CARD = "INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+_NEW_CARD = (-1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "")
+"""A new card's columns after ``mod`` (usn … data), as genanki writes them."""
+_CLOZE_FIELD = re.compile(r"{{[^}]*?cloze:(?:[^}]?:)*(.+?)}}")
+_CLOZE_NUMBER = re.compile(r"{{c(\d+)::.+?}}", re.DOTALL)
+
+
+def card_ords(model: genanki.Model, values: Sequence[str]) -> list[int]:
+    """The card templates (ords) a note with field ``values`` makes, as genanki decides them: per
+    cloze number for a cloze note type, else each template whose required fields are filled."""
+    if model.model_type == model.CLOZE:
+        names = [field["name"] for field in model.fields]
+        ords = {
+            int(number) - 1
+            for name in _CLOZE_FIELD.findall(model.templates[0]["qfmt"])
+            if name in names
+            for number in _CLOZE_NUMBER.findall(values[names.index(name)])
+            if int(number) > 0
+        }
+        return sorted(ords) or [0]
+    checks = {"any": any, "all": all}
+    return [ord_ for ord_, kind, required in model._req if checks[kind](values[i] for i in required)]
 
 
 def _new_collection(folder: Path) -> tuple[Path, int, sqlite3.Connection]:
