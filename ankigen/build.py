@@ -18,7 +18,7 @@ from ankigen.embeds import forget_files
 from ankigen.identity import DeckGuids, deck_name_for, folder_deck_name
 from ankigen.ignores import strip_markers
 from ankigen.model import Card, Diagnostic, RenderedCard
-from ankigen.notetype import NOTE_CSS, RELEASE_EPOCH
+from ankigen.notetype import BASIC, NOTE_CSS, RELEASE_EPOCH, NoteType
 from ankigen.pipeline import FileJob, process_all
 from ankigen.sources import display_path, find_sources, read_source, text_name
 from ankigen.state import DeckPlan, NoteRecord, Tracker
@@ -57,6 +57,7 @@ class BuiltCard:
     source: str
     """The ``Source`` path stored in the deck: relative to the notes' root (``card.source`` is
     relative to the working directory, as diagnostics are)."""
+    note_type: NoteType = BASIC
 
 
 @dataclass
@@ -80,10 +81,10 @@ class Deck:
     def __post_init__(self) -> None:
         self._guids = DeckGuids(self.name)
 
-    def guid_for(self, card: Card) -> str:
-        """The GUID of the deck's next card (``identity``'s rule); a repeated question also adds
-        a warning naming both lines."""
-        guid, warning = self._guids.next(card)
+    def guid_for(self, card: Card, note_type: NoteType = BASIC) -> str:
+        """The GUID of the deck's next card, a note of ``note_type`` (``identity``'s rule); a
+        repeated question also adds a warning naming both lines."""
+        guid, warning = self._guids.next(card, note_type.name)
         if warning:
             self.diagnostics.append(warning)
         return guid
@@ -515,6 +516,7 @@ def _note_fields(built: BuiltCard) -> package.NoteFields:
         context=built.html.context_html,
         source=html.escape(f"{built.source}:{card.line}", quote=False),  # a file name is text, not HTML
         tags=card.tags,
+        note_type=built.note_type,
     )
 
 

@@ -16,7 +16,10 @@ new):
 3. **Occurrence.** The n-th note in a deck with the same key has occurrence n (counted in source
    order); from the second one a ``duplicate-question`` warning names both lines.
 4. **GUID.** ``genanki.guid_for(deck name, key)`` for the first occurrence,
-   ``genanki.guid_for(deck name, key, n)`` for the n-th.
+   ``genanki.guid_for(deck name, key, n)`` for the n-th — for ``ankigen Basic`` notes; a note of
+   another note type adds the note type's name: ``genanki.guid_for(deck name, key, n, note type)``
+   (also for n = 1). Anki never changes an imported note's note type, so a note whose note type
+   changes must become a new note.
 5. **Deck id.** ``2**40`` plus the first 5 bytes of the SHA-256 of the full deck name (UTF-8).
 
 An answer, the tags or the section headings never enter the GUID: editing them and re-importing
@@ -25,6 +28,9 @@ updates the note in place.
 With a state file (``ankigen.lock``, see :mod:`ankigen.state`) a note keeps the GUID it was first
 given. Each deck's notes are matched to the deck's earlier notes by :func:`match_notes`, in tiers,
 each one-to-one among the notes still unmatched:
+
+Only notes of the same note type are matched (a note whose note type changed is new, and its
+earlier note left the sources):
 
 1. the same content (everything the note packages, so a moved note or an unchanged copy of a
    repeated question finds its own entry whatever its rank);
@@ -51,6 +57,7 @@ from rapidfuzz import fuzz, process
 
 from ankigen import rules
 from ankigen.model import Card, Diagnostic
+from ankigen.notetype import BASIC
 from ankigen.sources import text_name
 
 _NUMBERING = re.compile(r"^\s*(?:q\s*\d+\s*[.:)]|q:|\d+\s*[.)])\s*", re.IGNORECASE)
@@ -101,8 +108,10 @@ def question_key(front: str) -> str:
     return text.casefold()
 
 
-def note_guid(deck: str, key: str, occurrence: int = 1) -> str:
-    """The GUID of the ``occurrence``-th note with question ``key`` in ``deck``."""
+def note_guid(deck: str, key: str, occurrence: int = 1, note_type: str = BASIC.name) -> str:
+    """The GUID of the ``occurrence``-th note of ``note_type`` with question ``key`` in ``deck``."""
+    if note_type != BASIC.name:
+        return str(genanki.guid_for(deck, key, occurrence, note_type))
     if occurrence == 1:
         return str(genanki.guid_for(deck, key))
     return str(genanki.guid_for(deck, key, occurrence))
@@ -122,9 +131,9 @@ class DeckGuids:
         self._seen: dict[str, int] = {}
         self._first: dict[str, str] = {}  # key → "path:line"
 
-    def next(self, card: Card) -> tuple[str, Diagnostic | None]:
-        """The GUID of the deck's next card, and a ``duplicate-question`` warning naming both
-        lines when the question was already asked."""
+    def next(self, card: Card, note_type: str = BASIC.name) -> tuple[str, Diagnostic | None]:
+        """The GUID of the deck's next card (a note of ``note_type``), and a ``duplicate-question``
+        warning naming both lines when the question was already asked."""
         occurrence = self._seen[card.key] = self._seen.get(card.key, 0) + 1
         warning = None
         if occurrence == 1:
@@ -134,7 +143,7 @@ class DeckGuids:
                 f"question already asked at {self._first[card.key]} in deck {self.deck!r}; both become notes"
             )
             warning = rules.DUPLICATE_QUESTION.at(card.source, card.line, message)
-        return note_guid(self.deck, card.key, occurrence), warning
+        return note_guid(self.deck, card.key, occurrence, note_type), warning
 
 
 SIMILAR = 0.85
@@ -145,21 +154,22 @@ longest common subsequence) are one reworded question."""
 @dataclass(frozen=True)
 class Asked:
     """A note as matching sees it: its question key, answer digest, content digest and GUID
-    (the one it holds, or the one the rule gives it)."""
+    (the one it holds, or the one the rule gives it), and its note type's name."""
 
     key: str
     answer: str
     content: str
     guid: str
+    note_type: str = BASIC.name
 
 
 def match_notes(earlier: Sequence[Asked], current: Sequence[Asked]) -> dict[int, int]:
     """Pair ``current`` notes (in source order) with ``earlier`` ones: index → earlier index."""
     pairs: dict[int, int] = {}
     tiers: list[Callable[[Asked], Hashable]] = [
-        lambda a: a.content,
-        lambda a: (a.key, a.answer),
-        lambda a: a.key,
+        lambda a: (a.note_type, a.content),
+        lambda a: (a.note_type, a.key, a.answer),
+        lambda a: (a.note_type, a.key),
     ]
     for tier in tiers:
         _pair_equal(earlier, current, tier, pairs)
@@ -205,7 +215,11 @@ def _pair_similar(earlier: Sequence[Asked], current: Sequence[Asked], pairs: dic
         for position in same_answer.get(new.answer, ()):
             ratio = ratios.get(position, fuzz.ratio(new.key, keys[position]) / 100)
             ratios[position] = ratio + 1
-        scored.extend((-score, new_index, olds[position]) for position, score in ratios.items())
+        scored.extend(
+            (-score, new_index, olds[position])
+            for position, score in ratios.items()
+            if earlier[olds[position]].note_type == new.note_type
+        )
     used: set[int] = set()
     for _, new_index, old_index in sorted(scored):
         if new_index not in pairs and old_index not in used:
@@ -213,9 +227,9 @@ def _pair_similar(earlier: Sequence[Asked], current: Sequence[Asked], pairs: dic
             used.add(old_index)
 
 
-def free_guid(deck: str, key: str, held: set[str]) -> str:
+def free_guid(deck: str, key: str, held: set[str], note_type: str = BASIC.name) -> str:
     """The rule's GUID for ``key`` in ``deck``, or its first occurrence number no note holds."""
     occurrence = 1
-    while (guid := note_guid(deck, key, occurrence)) in held:
+    while (guid := note_guid(deck, key, occurrence, note_type)) in held:
         occurrence += 1
     return guid

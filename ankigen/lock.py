@@ -8,8 +8,9 @@ One JSON object a line, sorted by deck then GUID, under a one-line header::
 
 ``question`` is the question's source text on one line (identity normalises it again), ``answer``
 and ``hash`` are digests (of the answer's text, and of everything the note packages), ``time``
-the note's modification time, and ``removed`` — only on a note that left the sources — the time it
-left. A rewording changes one line in place; notes added on two branches land on different lines,
+the note's modification time, ``removed`` — only on a note that left the sources — the time it
+left, and ``note_type`` — only on a note of another note type than ``ankigen Basic`` — its note
+type's name. A rewording changes one line in place; notes added on two branches land on different lines,
 so the file merges like any sorted list. The same GUID twice (a merge that kept both sides) keeps
 the newer line.
 """
@@ -25,6 +26,7 @@ from typing import Any
 
 from ankigen import rules
 from ankigen.model import Diagnostic
+from ankigen.notetype import BASIC, NOTE_TYPES
 from ankigen.package import current_umask
 
 LOCK_NAME = "ankigen.lock"
@@ -47,6 +49,8 @@ class Entry:
     hash: str
     time: int
     removed: int | None = None
+    note_type: str | None = None
+    """The note type's name; ``None`` for ``ankigen Basic``."""
 
     def line(self) -> str:
         """The entry as its line in the file."""
@@ -118,10 +122,15 @@ def _parse(line: str, shown: str, number: int) -> Entry:
     removed = data.get("removed")
     if removed is not None and (not isinstance(removed, int) or isinstance(removed, bool)):
         raise fail("`removed` is not an integer")
-    unknown = sorted(set(data) - set(_FIELDS) - {"removed"})
+    note_type = data.get("note_type")
+    if note_type is not None and note_type not in NOTE_TYPES:
+        raise fail(f"`note_type` is not one of {', '.join(map(repr, NOTE_TYPES))}")
+    unknown = sorted(set(data) - set(_FIELDS) - {"removed", "note_type"})
     if unknown:
         raise fail(f"unknown key `{unknown[0]}`")
-    return Entry(**{key: data[key] for key in _FIELDS}, removed=removed)
+    if note_type == BASIC.name:
+        note_type = None
+    return Entry(**{key: data[key] for key in _FIELDS}, removed=removed, note_type=note_type)
 
 
 def format_lock(entries: list[Entry]) -> str:

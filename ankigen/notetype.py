@@ -60,3 +60,6 @@ class NoteType:
 
 BASIC = NoteType(NOTE_TYPE_ID, NOTE_TYPE_NAME, FIELDS, (("Card 1", FRONT_TEMPLATE, BACK_TEMPLATE),))
 """``ankigen Basic``: one card, question on the front."""
+
+NOTE_TYPES: dict[str, NoteType] = {note_type.name: note_type for note_type in (BASIC,)}
+"""Every note type by name (the lock records a note's note type by name)."""

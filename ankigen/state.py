@@ -34,7 +34,7 @@ from pathlib import Path
 from ankigen.config import Config
 from ankigen.identity import Asked, free_guid, match_notes, question_key
 from ankigen.lock import LOCK_NAME, Entry, format_lock, read_lock, write_lock
-from ankigen.notetype import RELEASE_EPOCH
+from ankigen.notetype import BASIC, NOTE_TYPES, RELEASE_EPOCH
 from ankigen.package import NoteFields
 from ankigen.sources import display_path
 
@@ -68,14 +68,24 @@ class NoteRecord:
     line: int
     guid: str
     """The GUID the rule without a lock gives it."""
+    note_type: str = BASIC.name
 
     @classmethod
     def of(
         cls, deck: str, fields: NoteFields, front: str, back: str, file: str, line: int, media: Iterable[str]
     ) -> NoteRecord:
         """The record of a note with packaged ``fields``, written as ``front``/``back`` at ``file:line``."""
-        content = digest(deck, fields.front, fields.back, fields.context, fields.tags, sorted(media))
-        return cls(one_line(front), digest(one_line(back)), content, file, line, fields.guid)
+        parts: list[object] = [deck, fields.front, fields.back, fields.context, fields.tags, sorted(media)]
+        name = fields.note_type.name
+        if name != BASIC.name:
+            parts.append(name)
+        content = digest(*parts)
+        return cls(one_line(front), digest(one_line(back)), content, file, line, fields.guid, name)
+
+    def entry(self, deck: str, guid: str, time: int) -> Entry:
+        """The lock's entry for this note in ``deck``, holding ``guid`` and stamped ``time``."""
+        note_type = None if self.note_type == BASIC.name else self.note_type
+        return Entry(deck, guid, self.question, self.file, self.answer, self.content, time, None, note_type)
 
 
 @dataclass(frozen=True)
@@ -150,8 +160,10 @@ def plan_deck(
     """Place ``records`` (this build's notes of ``deck``, in source order) against the lock's
     ``entries`` of that deck."""
     eligible = [e for e in entries if options.full or e.file not in options.unread]
-    asked = [Asked(question_key(r.question), r.answer, r.content, r.guid) for r in records]
-    known = [Asked(question_key(e.question), e.answer, e.hash, e.guid) for e in eligible]
+    asked = [Asked(question_key(r.question), r.answer, r.content, r.guid, r.note_type) for r in records]
+    known = [
+        Asked(question_key(e.question), e.answer, e.hash, e.guid, e.note_type or BASIC.name) for e in eligible
+    ]
     pairs = match_notes(known, asked)
     held = {e.guid for e in entries} | {eligible[i].guid for i in pairs.values()}
     plan = DeckPlan()
@@ -167,13 +179,11 @@ def plan_deck(
                 status = "reworded" if reworded else "changed"
                 placed = Placed(guid, max(entry.time + 1, now), status, entry.question if reworded else "")
         else:
-            guid = free_guid(deck, asked[index].key, held)
+            guid = free_guid(deck, asked[index].key, held, record.note_type)
             held.add(guid)
             placed = Placed(guid, max(now, RELEASE_EPOCH), "new")
         plan.notes.append(placed)
-        plan.entries.append(
-            Entry(deck, guid, record.question, record.file, record.answer, record.content, placed.time)
-        )
+        plan.entries.append(record.entry(deck, guid, placed.time))
     matched = {eligible[i].guid for i in pairs.values()}
     for entry in entries:
         if entry.guid in matched:
@@ -193,7 +203,7 @@ def first_plan(deck: str, records: Sequence[NoteRecord], mtime: int) -> DeckPlan
     plan = DeckPlan()
     for r in records:
         plan.notes.append(Placed(r.guid, mtime, "new"))
-        plan.entries.append(Entry(deck, r.guid, r.question, r.file, r.answer, r.content, mtime))
+        plan.entries.append(r.entry(deck, r.guid, mtime))
     return plan
 
 
@@ -210,6 +220,7 @@ def _carry(plan: DeckPlan, deck: str, entry: Entry, now: int) -> None:
         context="",
         source=entry.file,
         tags=(REMOVED_TAG,),
+        note_type=NOTE_TYPES[entry.note_type or BASIC.name],
     )
     content = digest(deck, fields.front, fields.back, fields.context, fields.tags, [])
     kept = entry.removed is not None and content == entry.hash

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import genanki
 import pytest
 from click.testing import Result
 from conftest import run
@@ -98,6 +99,11 @@ def test_without_a_lock_the_guids_are_the_rule_without_one(notes: Path) -> None:
             "damaged lock entry: `time`",
         ),
         ('["a list"]', "damaged lock entry: not a JSON object"),
+        (
+            '{"deck": "D", "guid": "x", "question": "q", "file": "f", "answer": "a", "hash": "h", '
+            '"time": 1, "note_type": "ankigen Nope"}',
+            "damaged lock entry: `note_type` is not one of",
+        ),
     ],
 )
 def test_a_damaged_lock_is_an_error_naming_its_line(notes: Path, line: str, message: str) -> None:
@@ -274,6 +280,28 @@ def test_rewordings_pair_best_first_one_to_one_whatever_the_order() -> None:
     assert pairs == {0: 1, 1: 0}
     reversed_pairs = match_notes(earlier[::-1], current[::-1])
     assert {2 - n: 1 - o for n, o in reversed_pairs.items()} == pairs
+
+
+def test_notes_are_matched_only_within_their_note_type() -> None:
+    earlier = [Asked("what is a tensor?", "a", "c", "g1"), Asked("why relu?", "b", "d", "g2")]
+    current = [
+        Asked("what is a tensor?", "a", "c", "", "ankigen Other"),  # same content, other note type
+        Asked("why relu?", "b", "d", ""),
+    ]
+    assert match_notes(earlier, current) == {1: 1}
+    reworded = [Asked("what is a tensr?", "a", "c2", "", "ankigen Other")]
+    assert match_notes(earlier, reworded) == {}
+
+
+def test_only_basic_notes_keep_the_guid_rule_of_the_first_release() -> None:
+    assert identity.note_guid("D", "q") == genanki.guid_for("D", "q")
+    assert identity.note_guid("D", "q", 2) == genanki.guid_for("D", "q", 2)
+    other = identity.note_guid("D", "q", 1, "ankigen Other")
+    assert other == genanki.guid_for("D", "q", 1, "ankigen Other") != identity.note_guid("D", "q")
+    held = {other}
+    assert identity.free_guid("D", "q", held, "ankigen Other") == identity.note_guid(
+        "D", "q", 2, "ankigen Other"
+    )
 
 
 def test_a_new_note_never_takes_a_guid_the_lock_holds() -> None:
