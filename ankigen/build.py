@@ -173,8 +173,12 @@ def notes_root(given: Path, config: Config) -> Path:
 
 
 def stored_source(path: Path, root: Path) -> str:
-    """The ``Source`` path of a note file as stored in decks: POSIX, relative to the notes' root."""
-    return text_name(path.resolve().relative_to(root.resolve()).as_posix())
+    """The ``Source`` path of a note file as stored in decks: POSIX, relative to the notes' root
+    (a symlink in the notes to a file elsewhere: as found in the notes; otherwise its name)."""
+    for found, base in ((path.resolve(), root.resolve()), (path.absolute(), root.absolute())):
+        if found.is_relative_to(base):
+            return text_name(found.relative_to(base).as_posix())
+    return text_name(path.name)
 
 
 @dataclass(frozen=True)

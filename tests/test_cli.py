@@ -133,6 +133,20 @@ def test_bad_files_in_a_folder_are_skipped_and_others_built(tmp_path: Path, coll
     assert fronts["BOM question?"]["Back"] == "BOM answer"
 
 
+def test_a_note_symlinked_from_outside_the_notes_is_built_under_its_name_in_them(
+    tmp_path: Path, collection: Collection
+) -> None:
+    elsewhere = _qa(tmp_path / "elsewhere" / "shared.txt", "Q: Linked question?\nA: Linked answer\n")
+    _qa(tmp_path / "notes" / "own.txt")
+    (tmp_path / "notes" / "linked.txt").symlink_to(elsewhere)
+    result = ankigen("build", "notes", "-o", "out", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    import_apkg(collection, tmp_path / "out" / "linked.apkg")
+    (note_id,) = collection.find_notes("")
+    assert collection.get_note(note_id)["Source"] == "linked.txt:1"
+
+
 def test_named_binary_file_is_an_error_but_other_decks_are_written(tmp_path: Path) -> None:
     _qa(tmp_path / "good.txt")
     (tmp_path / "blob.txt").write_bytes(b"\x00\x01\x02")

@@ -226,7 +226,7 @@ def test_only_its_own_files_and_the_notes_tree_are_served(
     secret = tmp_path.parent / f"{tmp_path.name}-secret.md"
     secret.write_text("# Secret\n\n## Hidden?\n\nYes.\n", encoding="utf-8")
     os.symlink(secret, notes / "notes" / "link.md")  # a note symlinked out of the tree
-    # A note symlinked out of the tree makes collect raise today; the server survives it either way.
+    # The note is built (as `link.md`), but its file is not served: it lies outside the tree.
     server.wait_for_line(r"^(rebuilt|error: rebuilding failed)", timeout=30)
     data = server.get("/data.json")
     assert data.status == 200
