@@ -347,3 +347,23 @@ def test_a_reversed_cards_back_in_the_browser(tmp_path: Path, browser: Any) -> N
         assert "Sum Rule" not in front.inner_text() and front.locator("mjx-container").count() == 1
     finally:
         page.close()
+
+
+def test_the_warning_names_only_the_notes_that_switched_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = _project(tmp_path / "p")
+    (project / "notes" / "again.txt").write_text(QA, "utf-8")  # the same question in another file
+    first = _build(project, RELEASE_EPOCH + 1, monkeypatch)
+    assert "duplicate-question" in first.stderr and not _switch_warnings(first)
+    (project / "notes" / "again.txt").write_text("---\nreverse: true\n---\n" + QA, "utf-8")
+    switched = _build(project, RELEASE_EPOCH + 2, monkeypatch)
+    assert [w.split(": warning")[0] for w in _switch_warnings(switched)] == ["notes/again.txt:4"]
+    assert "1 note of deck 'ML' changed note type" in switched.stderr
+    again = _build(project, RELEASE_EPOCH + 3, monkeypatch)
+    assert not _switch_warnings(again), "the warning comes with the build that switches only"
+    _config(project, 'removed_notes = "drop"')
+    (project / "notes" / "again.txt").write_text(QA, "utf-8")
+    back = _build(project, RELEASE_EPOCH + 4, monkeypatch)
+    (warning,) = _switch_warnings(back)
+    assert 'left in your collection as they are (removed_notes = "drop")' in warning
