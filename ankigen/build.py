@@ -18,10 +18,10 @@ from ankigen.embeds import forget_files
 from ankigen.identity import DeckGuids, deck_name_for, folder_deck_name
 from ankigen.ignores import strip_markers
 from ankigen.model import Card, Diagnostic, RenderedCard
-from ankigen.notetype import BASIC, NOTE_CSS, RELEASE_EPOCH, NoteType
+from ankigen.notetype import BASIC, NOTE_CSS, RELEASE_EPOCH, NoteType, note_type_for
 from ankigen.pipeline import FileJob, process_all
 from ankigen.sources import display_path, find_sources, read_source, text_name
-from ankigen.state import DeckPlan, NoteRecord, Tracker
+from ankigen.state import DeckPlan, NoteRecord, Tracker, note_type_warnings
 
 DEFAULT_SOURCES = Path("seeds")
 """The notes read when no sources are given and the config names none (relative to the root)."""
@@ -76,6 +76,8 @@ class Deck:
     """What identity and time are decided from, one per card in source order."""
     plan: DeckPlan = field(default_factory=DeckPlan)
     """The cards' final GUIDs and times and the removed notes carried, once every source is read."""
+    shown: dict[str, str] = field(default_factory=dict)
+    """Each source's ``Source`` path → the path its diagnostics show."""
     _guids: DeckGuids = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -263,11 +265,14 @@ def collect(
             deck.files.append(path)
             deck.diagnostics.extend((*job.diagnostics, *outcome.diagnostics))
             deck.skipped += outcome.skipped
+            deck.shown[stored] = job.path
             extra_tags = spec.tags if spec else ()
+            reverse = outcome.reverse if outcome.reverse is not None else (spec or config).reverse
             for card, html in zip(outcome.cards, outcome.rendered, strict=True):
+                note_type = note_type_for(has_cloze=False, reverse=reverse)
                 tags = tuple(dict.fromkeys((*extra_tags, *card.tags, *_context_tag(card.context))))
                 kept = dataclasses.replace(card, deck=name, tags=tags)
-                built = BuiltCard(kept, deck.guid_for(kept), html, stored)
+                built = BuiltCard(kept, deck.guid_for(kept, note_type), html, stored, note_type)
                 deck.records.append(_record(built))
                 deck.count += 1
                 if sink is None:
@@ -319,6 +324,9 @@ def _place(decks: dict[str, Deck], tracker: Tracker, config_file: Path | None) -
         )
         for built, placed in zip(deck.cards, deck.plan.notes if deck.cards else (), strict=True):
             built.guid = placed.guid
+        deck.diagnostics += note_type_warnings(
+            deck.name, deck.records, deck.plan, deck.shown, tracker.keep_removed
+        )
     for name in tracker.decks() if tracker.full else ():
         if name not in decks:
             plan = plans[name] = tracker.plan(name, [], 0)

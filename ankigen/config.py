@@ -26,6 +26,8 @@ from ankigen.tags import clean_tag
 FORMAT_CHOICES = ("auto", *FORMATS)
 REQUIRED: Any = object()
 """The default of an option that must be given."""
+TOP_LEVEL: Any = object()
+"""The default of a ``[[deck]]`` option that takes the top-level option of the same name."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,16 @@ OPTIONS: tuple[Option, ...] = (
         "also write every deck of the build into this one file in `output` (`vault.apkg`), which Anki "
         "imports with all its decks at once; not written when any deck is not",
     ),
+    Option(
+        "reverse",
+        bool,
+        False,
+        "notes also ask the other way round: each is an `ankigen Basic (and reversed)` note with a second "
+        "card showing the answer and asking for the question (a file's front matter `reverse:` wins). "
+        "Switching it on or off makes new notes: Anki cannot change an imported note's note type, so the "
+        "earlier notes, with their review history, are carried tagged `ankigen::removed` "
+        "(`note-type-changed` warns)",
+    ),
     Option("deck", list, (), "the decks, one `[[deck]]` table each", items=dict),
     Option("deck.name", str, REQUIRED, "deck name (under `parent`)"),
     Option(
@@ -93,6 +105,7 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option("deck.format", str, "auto", "note format", choices=FORMAT_CHOICES),
     Option("deck.tags", list, (), "tags added to every note of the deck", items=str),
+    Option("deck.reverse", bool, TOP_LEVEL, "`reverse` for this deck's notes"),
 )
 """Every configuration key: validation, defaults and the README's key list all read this table."""
 
@@ -111,6 +124,8 @@ class DeckSpec:
     line: int
     pattern_lines: tuple[int, ...] = ()
     """The config line of each of ``sources``."""
+    reverse: bool = False
+    """Whether the deck's notes are reversed (``reverse``, else the top-level one)."""
 
     @property
     def includes(self) -> tuple[str, ...]:
@@ -132,6 +147,8 @@ class Config:
     removed_notes: str = _TOP["removed_notes"].default
     folder_decks: bool = False
     single_apkg: str = ""
+    reverse: bool = False
+    """The top-level ``reverse``: the default of every deck's."""
     decks: list[DeckSpec] = field(default_factory=list)
     ignore: tuple[str, ...] = ()
     per_file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -327,6 +344,7 @@ def _validate(data: dict[str, Any], text: str, shown: str, path: Path) -> Config
                 tags=tuple(clean_tag(tag) for tag in deck["tags"]),
                 line=locate.line("[[deck]]", index),
                 pattern_lines=lines,
+                reverse=top["reverse"] if deck["reverse"] is TOP_LEVEL else deck["reverse"],
             )
         )
     for rule_id in top["ignore"]:
@@ -350,6 +368,7 @@ def _validate(data: dict[str, Any], text: str, shown: str, path: Path) -> Config
         removed_notes=top["removed_notes"],
         folder_decks=top["folder_decks"],
         single_apkg=top["single_apkg"],
+        reverse=top["reverse"],
         decks=decks,
         ignore=tuple(top["ignore"]),
         per_file_ignores=per_file,

@@ -21,7 +21,7 @@ from ankigen.hashtags import note_tag
 from ankigen.model import Diagnostic
 from ankigen.parsers import FORMATS
 
-KEYS = ("deck", "tags", "format")
+KEYS = ("deck", "tags", "format", "reverse")
 """The keys ankigen reads; every other key is left to other tools."""
 _OWN_LOOKING = ("output", "parent", "sources", "deck_name", "anki_deck", "ankigen")
 _CLOSE = re.compile(r"^---[ \t]*$|^\.\.\.[ \t]*$")
@@ -30,11 +30,13 @@ _KEY_LINE = re.compile(r"^[A-Za-z_][\w .-]*:(?:\s|$)")
 
 @dataclass(frozen=True)
 class FrontMatter:
-    """What a note's front matter sets: its deck, tags and note format (``None``: not set)."""
+    """What a note's front matter sets: its deck, tags, note format and whether its notes are
+    reversed (``None``: not set)."""
 
     deck: str | None = None
     tags: tuple[str, ...] = ()
     format: str | None = None
+    reverse: bool | None = None
 
 
 @dataclass
@@ -101,6 +103,10 @@ def _settings(
     if fmt is not None and fmt not in FORMATS:
         warn("format", f"front matter `format` must be one of {', '.join(FORMATS)}, not {fmt!r}; ignored")
         fmt = None
+    reverse = data.get("reverse")
+    if reverse is not None and not isinstance(reverse, bool):
+        warn("reverse", f"front matter `reverse` must be true or false, not {reverse!r}; ignored")
+        reverse = None
     found: list[str] = []
     for raw in _tag_values(data.get("tags")):
         try:
@@ -108,7 +114,8 @@ def _settings(
         except ValueError as exc:
             warn("tags", f"{exc}; the tag is left out")
     name = str(deck).strip() if deck is not None else ""
-    return FrontMatter(name or None, tuple(dict.fromkeys(found)), fmt if isinstance(fmt, str) else None)
+    fmt = fmt if isinstance(fmt, str) else None
+    return FrontMatter(name or None, tuple(dict.fromkeys(found)), fmt, reverse)
 
 
 def _tag_values(value: object) -> list[str]:

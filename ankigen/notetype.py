@@ -61,5 +61,33 @@ class NoteType:
 BASIC = NoteType(NOTE_TYPE_ID, NOTE_TYPE_NAME, FIELDS, (("Card 1", FRONT_TEMPLATE, BACK_TEMPLATE),))
 """``ankigen Basic``: one card, question on the front."""
 
-NOTE_TYPES: dict[str, NoteType] = {note_type.name: note_type for note_type in (BASIC,)}
+REVERSED_ID = 1_732_406_021
+"""The id of the ``ankigen Basic (and reversed)`` note type. A public interface: never change it."""
+REVERSED_FRONT_TEMPLATE = (
+    '{{#Back}}{{#Context}}<div class="context">{{Context}}</div>{{/Context}}\n'
+    '<div class="back">{{Back}}</div>{{/Back}}'
+)
+"""Card 2's front: the answer (under the sections). Inside ``{{#Back}}`` so that ``Back`` alone decides
+whether the card exists, for genanki and for Anki alike: a note with an empty ``Back`` has no Card 2."""
+REVERSED_BACK_TEMPLATE = (
+    '{{FrontSide}}\n<hr id="answer">\n<div class="front">{{Front}}</div>\n'
+    '{{#Source}}<div class="source">{{Source}}</div>{{/Source}}'
+)
+REVERSED = NoteType(
+    REVERSED_ID,
+    "ankigen Basic (and reversed)",
+    FIELDS,
+    (("Card 1", FRONT_TEMPLATE, BACK_TEMPLATE), ("Card 2", REVERSED_FRONT_TEMPLATE, REVERSED_BACK_TEMPLATE)),
+)
+"""``ankigen Basic (and reversed)``: Basic's fields and Card 1, and Card 2 showing the answer and
+asking for the question."""
+
+NOTE_TYPES: dict[str, NoteType] = {note_type.name: note_type for note_type in (BASIC, REVERSED)}
 """Every note type by name (the lock records a note's note type by name)."""
+
+
+def note_type_for(has_cloze: bool, reverse: bool) -> NoteType:
+    """The note type of a card: ``ankigen Basic (and reversed)`` in a deck or file set to ``reverse``,
+    else ``ankigen Basic``. The one place a card's note type is chosen."""
+    del has_cloze  # the cloze note type comes with its own issue
+    return REVERSED if reverse else BASIC

@@ -64,7 +64,7 @@ J = TypeVar("J", bound=FileJob)
 @dataclass
 class FileOutcome:
     """What one source gives: cards (with ``key`` set), their HTML, title, skips and diagnostics,
-    and the deck its front matter names (``None``: none)."""
+    and the deck its front matter names and its ``reverse`` (``None``: not set)."""
 
     cards: list[Card] = field(default_factory=list)
     rendered: list[RenderedCard] = field(default_factory=list)
@@ -72,6 +72,7 @@ class FileOutcome:
     title: str | None = None
     skipped: int = 0
     deck: str | None = None
+    reverse: bool | None = None
 
 
 _renderer: Renderer | None = None  # this process's, made on first use
@@ -111,7 +112,7 @@ def process_file(job: FileJob) -> FileOutcome:
     rendered = [_reuse(card, reusable) or renderer.render(card, job.root) for card in cards]
     for html in rendered:
         diagnostics.extend(html.diagnostics)
-    return FileOutcome(cards, rendered, diagnostics, title, result.skipped, settings.deck)
+    return FileOutcome(cards, rendered, diagnostics, title, result.skipped, settings.deck, settings.reverse)
 
 
 def _signature(card: Card) -> tuple[object, ...]:
@@ -298,6 +299,7 @@ def _encode(outcome: FileOutcome) -> bytes:
         "title": outcome.title,
         "skipped": outcome.skipped,
         "deck": outcome.deck,
+        "reverse": outcome.reverse,
         "renderer": renderer_fingerprint(),
     }
     return json.dumps(data, ensure_ascii=False).encode("utf-8")
@@ -329,6 +331,9 @@ def _decode(value: bytes | None) -> FileOutcome | None:
         diagnostics = [Diagnostic(**d) for d in data["diagnostics"]]
         if len(rendered) != len(cards):
             return None
-        return FileOutcome(cards, rendered, diagnostics, data["title"], int(data["skipped"]), data["deck"])
+        skipped = int(data["skipped"])
+        return FileOutcome(
+            cards, rendered, diagnostics, data["title"], skipped, data["deck"], data["reverse"]
+        )
     except (ValueError, KeyError, TypeError):
         return None

@@ -105,7 +105,9 @@
     article.className = "pv-card" + (isCard(entry) ? "" : " pv-loose");
     article.dataset.key = entry.k;
     const tags = entry.t.map((tag) => `<span>${escapeHtml(tag)}</span>`).join("");
-    const kind = isCard(entry) ? "" : '<span class="pv-kind">no card</span>';
+    // A note of several cards (a reversed one) names each card by its template ("Card 2").
+    const label = isCard(entry) ? entry.c : "no card";
+    const kind = label ? `<span class="pv-kind">${escapeHtml(label)}</span>` : "";
     article.innerHTML = `<div class="pv-meta mathjax_ignore"><span class="pv-deck">${escapeHtml(entry.d)}</span>`
       + `${kind}<span class="pv-tags">${tags}</span></div>${problems(entry)}${sides(entry)}`;
     return article;

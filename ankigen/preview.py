@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import bisect
 import copy
+import functools
 import hashlib
 import html
 import json
@@ -33,9 +34,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+import genanki
+
 from ankigen.build import BuiltCard, Collected
 from ankigen.model import Diagnostic
-from ankigen.notetype import BACK_TEMPLATE, FRONT_TEMPLATE, NOTE_CSS
+from ankigen.notetype import NOTE_CSS, NoteType
+from ankigen.package import card_ords
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
@@ -169,12 +173,12 @@ def page_data(
         else:
             problems.setdefault(index, []).append(diagnostic)
     made: dict[Hashable, Any] = {}
-    entries = []
+    entries: list[tuple[tuple[int, int, int], dict[str, Any]]] = []
     for index, (_, built) in enumerate(cards):
         found = tuple(problems.get(index, ()))
-        key = (built.card, built.guid, built.html, found)
-        entry = made[key] = (memo or {}).get(key) or _card_entry(built, list(found), links)
-        entries.append(((index, 0, 0), entry))
+        key = (built.card, built.guid, built.html, built.note_type, found)
+        made[key] = (memo or {}).get(key) or _card_entries(built, list(found), links)
+        entries.extend(((index, 0, number), entry) for number, entry in enumerate(made[key]))
     if memo is not None:
         memo.clear()
         memo.update(made)
@@ -269,12 +273,13 @@ def fill_template(template: str, fields: Mapping[str, str]) -> str:
 
     def section(match: re.Match[str]) -> str:
         present = bool(fields.get(match[2], "").strip())
-        return match[3] if present == (match[1] == "#") else ""
+        return _SECTION.sub(section, match[3]) if present == (match[1] == "#") else ""
 
     return _FIELD.sub(lambda match: fields.get(match[1], match[0]), _SECTION.sub(section, template))
 
 
-def _card_entry(built: BuiltCard, problems: list[Diagnostic], links: Links) -> dict[str, Any]:
+def _card_entries(built: BuiltCard, problems: list[Diagnostic], links: Links) -> list[dict[str, Any]]:
+    """One entry per card the note makes (as Anki decides it), the note's diagnostics on the first."""
     card = built.card
     location = f"{card.source}:{card.line}"
     href = links.source(card.source)
@@ -285,18 +290,30 @@ def _card_entry(built: BuiltCard, problems: list[Diagnostic], links: Links) -> d
         "Source": f'<a href="{html.escape(links.at(card.source, card.line))}">{html.escape(location)}</a>',
     }
     text = " ".join([card.front, card.back, *card.context, *card.tags, location]).lower()
-    entry = {
-        "d": card.deck,
-        "t": list(card.tags),
-        "s": card.source,
-        "l": card.line,
-        "h": href,
-        "p": [_problem(d) for d in problems],
-        "x": text,
-        "f": fill_template(FRONT_TEMPLATE, fields),
-        "b": fill_template(BACK_TEMPLATE, fields),
-    }
-    return {"k": _key(entry), **entry}
+    note_type = built.note_type
+    entries = []
+    for number, ord_ in enumerate(card_ords(_model(note_type), [fields[name] for name in note_type.fields])):
+        name, front, back = note_type.templates[ord_]
+        entry = {
+            "d": card.deck,
+            "t": list(card.tags),
+            "s": card.source,
+            "l": card.line,
+            "h": href,
+            "p": [_problem(d) for d in problems] if number == 0 else [],
+            "x": text,
+            "f": fill_template(front, fields),
+            "b": fill_template(back, fields),
+            **({"c": name} if len(note_type.templates) > 1 else {}),
+        }
+        entries.append({"k": _key(entry), **entry})
+    return entries
+
+
+@functools.cache
+def _model(note_type: NoteType) -> genanki.Model:
+    """``note_type``'s genanki model, which knows which of its cards a note makes."""
+    return note_type.model(NOTE_CSS)
 
 
 def _loose_entry(deck: str, diagnostic: Diagnostic, links: Links) -> dict[str, Any]:

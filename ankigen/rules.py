@@ -84,8 +84,8 @@ LOCK = Rule(
 FRONT_MATTER = Rule(
     "front-matter",
     "warning",
-    "the `---` front matter is not valid YAML, or a key ankigen reads (`deck`, `tags`, `format`) has a "
-    "wrong value, or a key looks like one of them; what is wrong is ignored",
+    "the `---` front matter is not valid YAML, or a key ankigen reads (`deck`, `tags`, `format`, `reverse`) "
+    "has a wrong value, or a key looks like one of them; what is wrong is ignored",
 )
 # Parsing the note formats.
 NO_CARDS = Rule(
@@ -115,6 +115,13 @@ DUPLICATE_QUESTION = Rule(
     "warning",
     "the deck already asks the same question; both become notes, told apart by their content once "
     "`ankigen.lock` records them (else by their order)",
+)
+NOTE_TYPE_CHANGED = Rule(
+    "note-type-changed",
+    "warning",
+    "notes now of another note type (`reverse` switched on or off): Anki cannot change an imported note's "
+    "note type, so it gets them as new notes and cards, without review history; the earlier notes keep "
+    "theirs, carried tagged `ankigen::removed`",
 )
 INVALID_TAG = Rule(
     "invalid-tag",
@@ -219,6 +226,7 @@ RULES: tuple[Rule, ...] = (
     UNANSWERED_QUESTION,
     UNCLOSED_FENCE,
     DUPLICATE_QUESTION,
+    NOTE_TYPE_CHANGED,
     INVALID_TAG,
     NOTE_EMBED,
     AMBIGUOUS_EMBED,

@@ -27,13 +27,15 @@ import json
 import os
 import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from ankigen import rules
 from ankigen.config import Config
 from ankigen.identity import Asked, free_guid, match_notes, question_key
 from ankigen.lock import LOCK_NAME, Entry, format_lock, read_lock, write_lock
+from ankigen.model import Diagnostic
 from ankigen.notetype import BASIC, NOTE_TYPES, RELEASE_EPOCH
 from ankigen.package import NoteFields
 from ankigen.sources import display_path
@@ -108,6 +110,9 @@ class DeckPlan:
     carried_times: list[int] = field(default_factory=list)
     left: list[Entry] = field(default_factory=list)
     """Notes that left the sources in this build."""
+    switched: list[tuple[int, str]] = field(default_factory=list)
+    """This build's notes whose question the deck asked until now in a note of another note type,
+    which leaves: (the note's index among the deck's notes, the other note type's name)."""
     entries: list[Entry] = field(default_factory=list)
 
     @property
@@ -184,6 +189,7 @@ def plan_deck(
             placed = Placed(guid, max(now, RELEASE_EPOCH), "new")
         plan.notes.append(placed)
         plan.entries.append(record.entry(deck, guid, placed.time))
+    plan.switched = _switched(asked, eligible, pairs)
     matched = {eligible[i].guid for i in pairs.values()}
     for entry in entries:
         if entry.guid in matched:
@@ -196,6 +202,26 @@ def plan_deck(
         if options.keep_removed:
             _carry(plan, deck, entry, now)
     return plan
+
+
+def _switched(
+    asked: Sequence[Asked], eligible: Sequence[Entry], pairs: dict[int, int]
+) -> list[tuple[int, str]]:
+    """The notes (by index in ``asked``) that take the place of an earlier note of the same question
+    and another note type, one-to-one: a lock entry that matched none of ``asked`` and had not left
+    the sources before."""
+    taken = set(pairs.values())
+    leaving: dict[str, list[str]] = {}
+    for index, entry in enumerate(eligible):
+        if index not in taken and entry.removed is None:
+            leaving.setdefault(question_key(entry.question), []).append(entry.note_type or BASIC.name)
+    found = []
+    for index, note in enumerate(asked):
+        others = [name for name in leaving.get(note.key, ()) if name != note.note_type]
+        if others:
+            leaving[note.key].remove(others[0])
+            found.append((index, others[0]))
+    return found
 
 
 def first_plan(deck: str, records: Sequence[NoteRecord], mtime: int) -> DeckPlan:
@@ -228,6 +254,33 @@ def _carry(plan: DeckPlan, deck: str, entry: Entry, now: int) -> None:
     plan.carried.append(fields)
     plan.carried_times.append(stamp)
     plan.entries.append(replace(entry, hash=content, time=stamp, removed=left))
+
+
+def note_type_warnings(
+    deck: str, records: Sequence[NoteRecord], plan: DeckPlan, shown: Mapping[str, str], keep_removed: bool
+) -> list[Diagnostic]:
+    """A ``note-type-changed`` warning per file and change of note type in ``plan.switched``, at the
+    first such note; ``shown`` maps a record's file to the path diagnostics show."""
+    changes: dict[tuple[str, str, str], list[NoteRecord]] = {}
+    for index, earlier in plan.switched:
+        record = records[index]
+        changes.setdefault((record.file, earlier, record.note_type), []).append(record)
+    warnings = []
+    for (file, earlier, now), changed in changes.items():
+        notes = "1 note" if len(changed) == 1 else f"{len(changed)} notes"
+        kept = (
+            f"carried tagged {REMOVED_TAG} (search tag:{REMOVED_TAG} to suspend or delete them)"
+            if keep_removed
+            else 'left in your collection as they are (removed_notes = "drop")'
+        )
+        message = (
+            f"{notes} of deck {deck!r} changed note type, from {earlier!r} to {now!r}: Anki cannot "
+            "change an imported note's note type, so it gets them as other notes, with new cards and no "
+            f"review history (unless they were {now!r} notes before); the {earlier!r} notes keep their "
+            f"history, {kept}"
+        )
+        warnings.append(rules.NOTE_TYPE_CHANGED.at(shown.get(file, file), changed[0].line, message))
+    return warnings
 
 
 class LockOutdated(Exception):

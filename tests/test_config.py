@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ankigen.config import OPTIONS, REQUIRED, ConfigError, Option, find_config, load_config
+from ankigen.config import OPTIONS, REQUIRED, TOP_LEVEL, ConfigError, Option, find_config, load_config
 
 README = Path(__file__).parent.parent / "README.md"
 
@@ -100,11 +100,12 @@ def _options_table() -> str:
     rows = ["| Key | Type | Default | Meaning |", "| --- | --- | --- | --- |"]
     for option in OPTIONS:
         default = option.default
-        shown = (
-            "required"
-            if default is REQUIRED
-            else f"`{json.dumps(list(default) if default == () else default)}`"
-        )
+        if default is REQUIRED:
+            shown = "required"
+        elif default is TOP_LEVEL:
+            shown = f"top-level `{option.name}`"
+        else:
+            shown = f"`{json.dumps(list(default) if default == () else default)}`"
         meaning = option.help
         if option.choices:
             meaning += ": " + ", ".join(f"`{choice}`" for choice in option.choices)
