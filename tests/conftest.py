@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -109,3 +110,21 @@ def run(*args: str) -> Result:
     from ankigen.cli import cli
 
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def python_lines(run: Callable[[], object]) -> int:
+    """How many lines of Python ``run()`` executes (``sys.settrace`` line events): a measure of
+    work that does not depend on the machine's speed or load, for tests of linear work."""
+    count = [0]
+
+    def trace(frame: Any, event: str, arg: Any) -> Any:
+        if event == "line":
+            count[0] += 1
+        return trace
+
+    sys.settrace(trace)
+    try:
+        run()
+    finally:
+        sys.settrace(None)
+    return count[0]
