@@ -8,7 +8,6 @@ import os
 import random
 import re
 import sys
-import time
 import tracemalloc
 from html import escape as html_escape
 from html.parser import HTMLParser
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from anki.collection import Collection
-from conftest import import_apkg, run
+from conftest import import_apkg, least_cpu, run
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -410,22 +409,15 @@ def test_mathjax_commands_that_link_or_load_are_shown_as_text(tmp_path: Path, co
     assert checked.output.count("[unsafe-html]") == 5, checked.output
 
 
-def _cpu(text: str) -> float:
-    """The least CPU time of a few runs of the math scanner over ``text`` (a ratio of two is compared,
-    never a duration)."""
-    best = float("inf")
-    for _ in range(3):
-        start = time.process_time()
-        protect_markdown(text, MathStash())
-        best = min(best, time.process_time() - start)
-    return best
-
-
 def test_unclosed_math_costs_linear_time() -> None:
     """Twice as many unclosed openers cost at most three times as much (it was four: 8,000 unclosed
     ``\\(`` took 12 s)."""
     unit = "\\( \\[ \\\\( <math>x $$ a "
-    small, large = _cpu(unit * 10_000), _cpu(unit * 20_000)
+
+    def cpu(text: str) -> float:
+        return least_cpu(lambda: protect_markdown(text, MathStash()))
+
+    small, large = cpu(unit * 10_000), cpu(unit * 20_000)
     assert large <= 3 * small, (small, large)
 
 
