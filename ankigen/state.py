@@ -16,7 +16,8 @@ learner's tags and edits) alone; its ``Source`` in Anki is refreshed with its ne
 
 A full build also carries every note that left the sources (unless ``removed_notes = "drop"``):
 tagged :data:`REMOVED_TAG`, its question as the front and a notice of where it was and when it
-left as the back; its time is the time it left.
+left as the back; its time is the time it left. A cloze note's question becomes its ``Text``,
+its clozes kept (one whose question has none, a heading above clozes, is wholly cloze 1).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ankigen import rules
+from ankigen.cloze import anki_numbers
 from ankigen.config import Config
 from ankigen.identity import Asked, free_guid, match_notes, question_key
 from ankigen.lock import LOCK_NAME, Entry, format_lock, read_lock, write_lock
@@ -236,9 +238,13 @@ def first_plan(deck: str, records: Sequence[NoteRecord], mtime: int) -> DeckPlan
 def _carry(plan: DeckPlan, deck: str, entry: Entry, now: int) -> None:
     """Add the removed note ``entry`` to ``plan``: packaged with its notice, kept in the lock."""
     left = max(entry.time + 1, now) if entry.removed is None else entry.removed
+    note_type = NOTE_TYPES[entry.note_type or BASIC.name]
+    front = html.escape(entry.question)
+    if note_type.cloze and not anki_numbers(front):
+        front = "{{c1::" + front + "}}"  # without a cloze, Anki would show an error on the card
     fields = NoteFields(
         guid=entry.guid,
-        front=html.escape(entry.question),
+        front=front,
         back=(
             f"Removed from the notes: it was in {html.escape(entry.file)} and left them on "
             f"{time.strftime('%Y-%m-%d', time.gmtime(left))}."
@@ -246,7 +252,7 @@ def _carry(plan: DeckPlan, deck: str, entry: Entry, now: int) -> None:
         context="",
         source=entry.file,
         tags=(REMOVED_TAG,),
-        note_type=NOTE_TYPES[entry.note_type or BASIC.name],
+        note_type=note_type,
     )
     content = digest(deck, fields.front, fields.back, fields.context, fields.tags, [])
     kept = entry.removed is not None and content == entry.hash

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
 from ankigen import rules
+from ankigen.cloze import makes_cards
 from ankigen.model import Card, Diagnostic, Markup, ParseResult
 from ankigen.parsers.common import (
     FENCE,
@@ -333,7 +334,7 @@ class _Parser:
                     )
                 )
             return
-        if not back:
+        if not back and not makes_cards(front, self.markup == "plain"):
             self.result.skipped += 1
             if card.answering:
                 self.warn(
