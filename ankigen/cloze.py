@@ -203,12 +203,13 @@ def find_clozes(text: str, segments: list[Segment]) -> Clozes:
 
 def source_segments(text: str, plain: bool = False) -> list[Segment]:
     """The segments of a card field's source text: its math and code (as :mod:`ankigen.scan` finds
-    them, the renderer's scanner) and the prose around them."""
+    them, the renderer's scanner) and the prose around them. Plain text has no code: its backticks
+    are shown as written."""
     spans = (scan_plain(text) if plain else scan_markdown(text)).spans
     segments: list[Segment] = []
     pos = 0
     for region, span in enumerate(spans):
-        if span.kind is Kind.ESCAPED_DOLLAR:
+        if span.kind is Kind.ESCAPED_DOLLAR or (plain and span.kind not in MATH):
             continue
         kind: Region = "math" if span.kind in MATH else "code"
         segments += [(pos, span.body_start, "prose", -1), (span.body_start, span.body_end, kind, region)]

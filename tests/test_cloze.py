@@ -234,6 +234,16 @@ def test_sealed_html_is_read_by_anki_as_the_author_means_it(text: str) -> None:
     assert anki_numbers(seal(text)) == {c.number for c in meant.clozes if c.close is not None}
 
 
+def test_plain_text_has_math_but_no_code() -> None:
+    text = "{{c1::`a::b`}} {{c2::$x::y$}}"
+    assert [(c.number, c.hint is not None) for c in read_field(text, plain=True).clozes] == [
+        (1, True),
+        (2, False),
+    ]
+    card = Card(front="Q", back=text, line=1, markup="plain")
+    assert RENDERER.render(card, Path(".")).back_html == "{{c1::`a::b`}} {{c2::\\(x: :y\\)}}"
+
+
 def test_plain_text_cards_keep_clozes() -> None:
     card = Card(front="Q", back="it is {{c1::$x^{a^{b}}$}}", line=1, markup="plain")
     assert RENDERER.render(card, Path(".")).back_html == "it is {{c1::\\(x^{a^{b} }\\)}}"
