@@ -57,10 +57,6 @@ class _Node:
     children: list[str | _Node] = field(default_factory=list)
     hint: str | None = None
 
-    def text(self) -> str:
-        """The clozed text (nested clozes' text included)."""
-        return "".join(child if isinstance(child, str) else child.text() for child in self.children)
-
 
 def _anki_parse(text: str) -> list[str | _Node]:
     """``text`` as Anki's cloze parser reads it: text and closed clozes, in order."""
@@ -155,11 +151,6 @@ class Cloze:
     depth: int = 0
     """Braces opened inside it and not closed yet (math and code only)."""
 
-    @property
-    def end(self) -> int | None:
-        """Offset right after its ``}}`` (``None`` when never closed)."""
-        return None if self.close is None else self.close + 2
-
 
 @dataclass
 class Clozes:
@@ -172,10 +163,6 @@ class Clozes:
 
     clozes: list[Cloze] = field(default_factory=list)
     breaks: list[tuple[int, Region]] = field(default_factory=list)
-
-    def numbers(self) -> set[int]:
-        """The numbers of the closed clozes (``c0`` included)."""
-        return {c.number for c in self.clozes if c.close is not None}
 
     def cards(self) -> bool:
         """Whether a closed cloze numbered 1 or more makes a card."""

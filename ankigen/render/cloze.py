@@ -27,6 +27,7 @@ from collections.abc import Callable
 
 from ankigen.cloze import Region, Segment, find_clozes, quick_check
 
+_TAG_OR_TEXT = re.compile(r"(<[^>]*>)|[^<]+|<", re.DOTALL)
 _TAG_OR_CHAR = re.compile(r"<[^>]*>|&(?:#\d+|#x[0-9a-fA-F]+|\w+);|[^<&]+|&", re.DOTALL)
 _CODE_OPEN = re.compile(r"<code\b[^>]*>", re.IGNORECASE)
 _CODE_CLOSE = re.compile(r"</code\s*>", re.IGNORECASE)
@@ -134,9 +135,6 @@ def segments(text: str) -> list[Segment]:
                 pos = math.end()
             found.append((pos, m.end(), "prose", -1))
     return found
-
-
-_TAG_OR_TEXT = re.compile(r"(<[^>]*>)|[^<]+|<", re.DOTALL)
 
 
 def seal(text: str) -> str:
