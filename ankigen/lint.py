@@ -529,18 +529,35 @@ class _Field:
     def __init__(self, card: Card, text: str, first_line: int, lines: Sequence[str]) -> None:
         self.card, self.text, self.first_line, self.lines = card, text, first_line, lines
         self.starts = _line_starts(text) if quick_check(text) else [0]
+        self._shifts: dict[int, int | None] = {}
 
     def at(self, rule: rules.Rule, message: str, offset: int) -> Diagnostic:
         """A diagnostic of ``rule`` at ``offset``."""
         row = bisect_right(self.starts, offset) - 1
-        line = self.first_line + row
-        source = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
-        needle = self.text[self.starts[row] : offset + 3].lstrip()
-        found = source.find(needle) if needle else -1
-        col = found + len(needle) - 2 if found >= 0 else None
-        if col is None and self.card.markup == "markdown" and self.text is self.card.back:
-            col = offset - self.starts[row] + 1  # a Markdown answer's lines are the source lines
-        return rule.at(self.card.source, line, message, col)
+        shift = self._shift(row)
+        col = None if shift is None else shift + offset - self.starts[row] + 1
+        return rule.at(self.card.source, self.first_line + row, message, col)
+
+    def _shift(self, row: int) -> int | None:
+        """Where the field's line ``row`` starts in its source line (once per line); a Markdown
+        answer's lines are the source lines as written."""
+        if row not in self._shifts:
+            start = self.starts[row]
+            end = self.starts[row + 1] - 1 if row + 1 < len(self.starts) else len(self.text)
+            line = self.text[start:end]
+            body = line.lstrip()
+            number = self.first_line + row
+            source = self.lines[number - 1] if 0 < number <= len(self.lines) else ""
+            found = source.find(body[:_LOCATE]) if body else -1
+            shift = found - (len(line) - len(body)) if found >= 0 else None
+            if shift is None and self.card.markup == "markdown" and self.text is self.card.back:
+                shift = 0
+            self._shifts[row] = shift
+        return self._shifts[row]
+
+
+_LOCATE = 40
+"""How many characters of a field's line are looked for in its source line."""
 
 
 def _cloze_in_heading(card: Card, title: str, lines: Sequence[str]) -> Diagnostic:

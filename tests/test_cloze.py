@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from anki.collection import Collection
+from conftest import python_lines
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +18,7 @@ from ankigen.build import collect
 from ankigen.cloze import anki_numbers, find_clozes, hidden_text, read_field, reveal, without_markup
 from ankigen.config import Config
 from ankigen.identity import note_guid, question_key
+from ankigen.lint import lint_cards
 from ankigen.model import Card
 from ankigen.notetype import (
     BASIC,
@@ -334,8 +336,13 @@ def test_the_cloze_note_type_is_fixed() -> None:
         and "{{cloze:Text}}" in CLOZE.templates[0][1]
         and "{{cloze:Text}}" in CLOZE.templates[0][2]
     )
-    assert NOTE_TYPES == {"ankigen Basic": BASIC, "ankigen Cloze": CLOZE}
-    assert note_type_for(True, False) is CLOZE and note_type_for(False, False) is BASIC
+    assert NOTE_TYPES["ankigen Cloze"] is CLOZE and len({t.id for t in NOTE_TYPES.values()}) == len(
+        NOTE_TYPES
+    )
+    assert (
+        note_type_for(True, False) is CLOZE and note_type_for(True, True) is CLOZE
+    )  # a cloze has no reverse
+    assert note_type_for(False, False) is BASIC
     assert ".cloze" in CLOZE.model("").css and ".cloze" not in BASIC.model("").css
 
 
@@ -355,3 +362,35 @@ def test_preview_shows_one_card_per_cloze_number(tmp_path: Path) -> None:
     backs = [re.sub(r"<[^>]+>", "", entry["b"]).split("\n")[1] for entry in entries]
     assert fronts == ["[...] is in France.", "Paris is in [...]."]
     assert backs == ["Paris is in France.", "Paris is in France."]
+
+
+@pytest.mark.parametrize(
+    "unit",
+    [
+        "{{c1::",
+        "}}",
+        "{{c0::x}} ",
+        "$x{{c1::y$ ",
+        "{{c1::`a::b}}`}} ",
+        "`{{c1::{{{` ",
+        "{{c70000::",
+        "{{c1::a\n",
+    ],
+)
+def test_cloze_work_is_linear(unit: str) -> None:
+    def work(copies: int) -> int:
+        text = unit * copies
+        card = Card(front=text, back=text, line=1, back_line=1, source="n.md")
+        html = RENDERER.render(card, Path(".")).back_html
+        return python_lines(
+            lambda: (
+                lint_cards([card], text + "\n" + text),
+                seal(html),
+                anki_numbers(html),
+                read_field(text, True),
+            )
+        )
+
+    small, big = work(500), work(5_000)
+    # 10x the input may take at most ~12x the Python work (linear), never quadratic (100x)
+    assert big <= 12 * small + 1_000, (unit, small, big)
