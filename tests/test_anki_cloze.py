@@ -227,3 +227,19 @@ def test_a_removed_cloze_note_keeps_a_cloze_on_every_card(notes: Path, collectio
     for card in cards:
         assert "No cloze" not in card.question() and "[...]" in visible(card.question())
         assert "Removed from the notes" in visible(card.answer())
+
+
+def test_a_first_cloze_makes_a_new_note_and_says_so(notes: Path, collection: Collection) -> None:
+    _build_and_import(collection)
+    physics = notes / "notes" / "physics.md"
+    physics.write_text(
+        physics.read_text("utf-8").replace("A: The newton.", "A: The {{c1::newton}}."), "utf-8"
+    )
+    result = run("build", "notes")
+    assert "[note-type-changed]" in result.output and "to 'ankigen Cloze'" in result.output
+    for path in sorted(Path("output").glob("*.apkg")):
+        import_apkg(collection, path)
+    (old,) = map(collection.get_note, collection.find_notes('"note:ankigen Basic"'))
+    assert "ankigen::removed" in old.tags and "unit measures force" in old["Front"]
+    (new,) = map(collection.get_note, collection.find_notes('"Text:*unit measures force*"'))
+    assert [card.ord for card in new.cards()] == [0] and "[...]" in visible(new.cards()[0].question())
