@@ -13,12 +13,13 @@ from pathlib import Path
 
 from ankigen import package, rules
 from ankigen.cache import OutcomeCache
+from ankigen.cloze import anki_numbers, hidden_text
 from ankigen.config import Config, DeckSpec, glob_warnings
 from ankigen.embeds import forget_files
 from ankigen.identity import DeckGuids, deck_name_for, folder_deck_name
 from ankigen.ignores import strip_markers
 from ankigen.model import Card, Diagnostic, RenderedCard
-from ankigen.notetype import BASIC, NOTE_CSS, RELEASE_EPOCH, NoteType, note_type_for
+from ankigen.notetype import BASIC, NOTE_CSS, RELEASE_EPOCH, NoteType, cloze_fields, note_type_for
 from ankigen.pipeline import FileJob, process_all
 from ankigen.sources import display_path, find_sources, read_source, text_name
 from ankigen.state import DeckPlan, NoteRecord, Tracker, note_type_warnings
@@ -269,7 +270,7 @@ def collect(
             extra_tags = spec.tags if spec else ()
             reverse = outcome.reverse if outcome.reverse is not None else (spec or config).reverse
             for card, html in zip(outcome.cards, outcome.rendered, strict=True):
-                note_type = note_type_for(has_cloze=False, reverse=reverse)
+                note_type = note_type_for(has_cloze=bool(_cloze_numbers(html)), reverse=reverse)
                 tags = tuple(dict.fromkeys((*extra_tags, *card.tags, *_context_tag(card.context))))
                 kept = dataclasses.replace(card, deck=name, tags=tags)
                 built = BuiltCard(kept, deck.guid_for(kept, note_type), html, stored, note_type)
@@ -335,12 +336,17 @@ def _place(decks: dict[str, Deck], tracker: Tracker, config_file: Path | None) -
     return plans
 
 
+def _cloze_numbers(html: RenderedCard) -> set[int]:
+    """The cloze numbers Anki reads in a card's question and answer HTML."""
+    return anki_numbers(html.front_html) | anki_numbers(html.back_html)
+
+
 def _record(built: BuiltCard) -> NoteRecord:
     card = built.card
     media = [m.name for m in built.html.media]
-    return NoteRecord.of(
-        card.deck, _note_fields(built), card.front, card.back, built.source, card.line, media
-    )
+    # A cloze card's answer, to matching, is its answer, else what its clozes hide.
+    answer = card.back if not built.note_type.cloze or card.back.strip() else hidden_text(card.front)
+    return NoteRecord.of(card.deck, _note_fields(built), card.front, answer, built.source, card.line, media)
 
 
 def _empty_deck(deck: Deck, config: Config) -> Diagnostic:
@@ -521,10 +527,13 @@ def _cannot_write(target: Path, exc: Exception) -> str:
 
 def _note_fields(built: BuiltCard) -> package.NoteFields:
     card = built.card
+    front, back = built.html.front_html, built.html.back_html
+    if built.note_type.cloze:
+        front, back = cloze_fields(front, back, bool(anki_numbers(back)))
     return package.NoteFields(
         guid=built.guid,
-        front=built.html.front_html,
-        back=built.html.back_html,
+        front=front,
+        back=back,
         context=built.html.context_html,
         source=html.escape(f"{built.source}:{card.line}", quote=False),  # a file name is text, not HTML
         tags=card.tags,

@@ -10,9 +10,10 @@ new):
    root, as written, joined with ``::``): ``math/linear/eigen.md`` → ``math::linear::eigen``.
    Then cleaned: ``*`` and backticks removed, whitespace runs collapsed to one space, trimmed; an
    empty name becomes ``Default``.
-2. **Question key.** The question's source text with ``*``, backticks and ``_`` removed, whitespace
-   collapsed and trimmed, leading numbering (``Q3.``, ``Q:``, ``12.``, ``1)``) dropped, casefolded.
-   So ``12. What is **`ReLU`**?`` and ``what is  relu?`` are the same question.
+2. **Question key.** The question's source text with cloze markup (``{{c1::``, ``::hint``, ``}}``),
+   ``*``, backticks and ``_`` removed, whitespace collapsed and trimmed, leading numbering
+   (``Q3.``, ``Q:``, ``12.``, ``1)``) dropped, casefolded. So ``12. What is **`ReLU`**?`` and
+   ``what is  relu?`` are the same question, and so are ``{{c1::Paris}} is …`` and ``Paris is …``.
 3. **Occurrence.** The n-th note in a deck with the same key has occurrence n (counted in source
    order); from the second one a ``duplicate-question`` warning names both lines.
 4. **GUID.** ``genanki.guid_for(deck name, key)`` for the first occurrence,
@@ -56,6 +57,7 @@ import genanki
 from rapidfuzz import fuzz, process
 
 from ankigen import rules
+from ankigen.cloze import quick_check, without_markup
 from ankigen.model import Card, Diagnostic
 from ankigen.notetype import BASIC
 from ankigen.sources import text_name
@@ -101,8 +103,9 @@ def clean_deck_name(name: str) -> str:
 
 
 def question_key(front: str) -> str:
-    """Normalise a question for identity: casefolded, no numbering, emphasis or backticks."""
-    text = _MARKUP_CHARS.sub("", front)
+    """Normalise a question for identity: casefolded, no numbering, emphasis, backticks or cloze
+    markup (``{{c1::Paris}}`` reads ``Paris``)."""
+    text = _MARKUP_CHARS.sub("", without_markup(front) if quick_check(front) else front)
     text = _SPACES.sub(" ", text).strip()
     text = _NUMBERING.sub("", text)
     return text.casefold()

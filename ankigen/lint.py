@@ -1,4 +1,4 @@
-"""Checks over parsed cards: TeX that MathJax will not typeset and stray Markdown emphasis.
+"""Checks over parsed cards: TeX that MathJax will not typeset, stray Markdown emphasis, cloze mistakes.
 
 Math and code are found by :mod:`ankigen.scan`, the scanner the renderer stashes math with, so
 exactly the math the renderer typesets is checked, and code is never checked. The TeX check and the
@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from ankigen import rules
+from ankigen.cloze import MAX_NUMBER, makes_cards, quick_check, read_field
 from ankigen.model import Card, Diagnostic
+from ankigen.parsers.common import atx_heading
 from ankigen.scan import ARITHMETIC_STAR, MATH, Kind, Scan, Span, Unclosed, scan_markdown, scan_plain
 
 #: Environments MathJax 3 knows with the ``base``, ``ams`` and ``mathtools`` packages
@@ -97,9 +99,21 @@ class _Problem:
     message: str
 
 
-def lint_cards(cards: Iterable[Card]) -> list[Diagnostic]:
-    """Lint every card; diagnostics come in card order."""
-    return [d for card in cards for d in lint_card(card)]
+def lint_cards(cards: Iterable[Card], source: str = "") -> list[Diagnostic]:
+    """Lint every card of one file whose text is ``source`` (it places cloze problems at a
+    column); diagnostics come in card order."""
+    lines = source.split("\n")
+    headings: set[str] = set()
+    out: list[Diagnostic] = []
+    for card in cards:
+        out += lint_card(card)
+        if quick_check(card.front) or quick_check(card.back):
+            out += lint_clozes(card, lines)
+        for title in card.context:
+            if title not in headings and makes_cards(title):
+                headings.add(title)
+                out.append(_cloze_in_heading(card, title, lines))
+    return out
 
 
 def lint_card(card: Card) -> list[Diagnostic]:
@@ -442,3 +456,116 @@ def _rule_of_three(opener: _Run, closer: _Run) -> bool:
     ambiguous = (opener.can_open and opener.can_close) or (closer.can_open and closer.can_close)
     total = opener.length + closer.length
     return ambiguous and total % 3 == 0 and not (opener.length % 3 == 0 and closer.length % 3 == 0)
+
+
+# --------------------------------------------------------------------------- clozes
+
+_OPENER = re.compile(r"\{\{c(\d+)::")
+
+
+def lint_clozes(card: Card, lines: Sequence[str]) -> list[Diagnostic]:
+    """A card's cloze mistakes (:mod:`ankigen.cloze` reads them as the author means them): openers
+    never closed, ``c0`` and numbers past Anki's largest, and numbers that skip one."""
+    plain = card.markup == "plain"
+    fields = [
+        _Field(card, card.front, card.line, lines),
+        _Field(card, card.back, card.back_line or card.line, lines),
+    ]
+    found: list[tuple[int, int, int]] = []  # (number, field, offset) of each closed cloze
+    out: list[Diagnostic] = []
+    for index, place in enumerate(fields):
+        text = place.text
+        if not quick_check(text):
+            continue
+        for cloze in read_field(text, plain).clozes:
+            opener = text[cloze.start : cloze.body]
+            if cloze.close is None:
+                where = "" if cloze.region < 0 else " in the math or code it opened in"
+                out.append(
+                    place.at(
+                        rules.CLOZE_UNCLOSED,
+                        f"cloze '{opener}' is never closed with '}}}}'{where}",
+                        cloze.start,
+                    )
+                )
+            elif cloze.number == 0:
+                out.append(
+                    place.at(
+                        rules.CLOZE_NUMBER,
+                        "cloze 'c0' is never hidden: cloze numbers start at c1",
+                        cloze.start,
+                    )
+                )
+            else:
+                found.append((cloze.number, index, cloze.start))
+        for m in _OPENER.finditer(text):
+            if int(m.group(1)) > MAX_NUMBER:
+                message = f"cloze number c{m.group(1)} is above {MAX_NUMBER}: Anki shows it as text"
+                out.append(place.at(rules.CLOZE_NUMBER, message, m.start()))
+    first: dict[int, tuple[int, int]] = {}
+    for number, index, offset in found:
+        first.setdefault(number, (index, offset))
+    previous = 0
+    for number in sorted(first):
+        if number > previous + 1:
+            gap = f"c{previous + 1}" if number == previous + 2 else f"c{previous + 1}–c{number - 1}"
+            after = f"jump from c{previous} to c{number}" if previous else f"start at c{number}"
+            index, offset = first[number]
+            out.append(
+                fields[index].at(
+                    rules.CLOZE_NUMBER,
+                    f"the card's cloze numbers {after}: no {gap}, so no card for it",
+                    offset,
+                )
+            )
+        previous = number
+    return out
+
+
+class _Field:
+    """One field of a card, to place a problem at an offset in it: its source line and column (found in
+    the source line, as a front lost its ``Q:`` or numbering and a plain answer its ``A:``)."""
+
+    def __init__(self, card: Card, text: str, first_line: int, lines: Sequence[str]) -> None:
+        self.card, self.text, self.first_line, self.lines = card, text, first_line, lines
+        self.starts = _line_starts(text) if quick_check(text) else [0]
+        self._shifts: dict[int, int | None] = {}
+
+    def at(self, rule: rules.Rule, message: str, offset: int) -> Diagnostic:
+        """A diagnostic of ``rule`` at ``offset``."""
+        row = bisect_right(self.starts, offset) - 1
+        shift = self._shift(row)
+        col = None if shift is None else shift + offset - self.starts[row] + 1
+        return rule.at(self.card.source, self.first_line + row, message, col)
+
+    def _shift(self, row: int) -> int | None:
+        """Where the field's line ``row`` starts in its source line (once per line); a Markdown
+        answer's lines are the source lines as written."""
+        if row not in self._shifts:
+            start = self.starts[row]
+            end = self.starts[row + 1] - 1 if row + 1 < len(self.starts) else len(self.text)
+            line = self.text[start:end]
+            body = line.lstrip()
+            number = self.first_line + row
+            source = self.lines[number - 1] if 0 < number <= len(self.lines) else ""
+            found = source.find(body[:_LOCATE]) if body else -1
+            shift = found - (len(line) - len(body)) if found >= 0 else None
+            if shift is None and self.card.markup == "markdown" and self.text is self.card.back:
+                shift = 0
+            self._shifts[row] = shift
+        return self._shifts[row]
+
+
+_LOCATE = 40
+"""How many characters of a field's line are looked for in its source line."""
+
+
+def _cloze_in_heading(card: Card, title: str, lines: Sequence[str]) -> Diagnostic:
+    """The warning for a section heading with a cloze, at the heading above ``card`` that has it."""
+    opener = _OPENER.search(title)
+    marker = opener.group() if opener else "{{c"
+    message = f"section heading {title!r} has a cloze, shown as written on the cards under it"
+    for index in range(min(card.line, len(lines)) - 1, -1, -1):
+        if marker in lines[index] and atx_heading(lines[index].lstrip("> ")) is not None:
+            return rules.CLOZE_NOT_SHOWN.at(card.source, index + 1, message, lines[index].find(marker) + 1)
+    return rules.CLOZE_NOT_SHOWN.at(card.source, card.line, message)

@@ -9,9 +9,10 @@ One JSON object a line, sorted by deck then GUID, under a one-line header::
 ``question`` is the question's source text on one line (identity normalises it again), ``answer``
 and ``hash`` are digests (of the answer's text, and of everything the note packages), ``time``
 the note's modification time, ``removed`` — only on a note that left the sources — the time it
-left, and ``note_type`` — only on a note of another note type than ``ankigen Basic`` — its note
-type's name. A rewording changes one line in place; notes added on two branches land on different lines,
-so the file merges like any sorted list. The same GUID twice (a merge that kept both sides) keeps
+left, ``note_type`` — only on a note of another note type than ``ankigen Basic`` — its note
+type's name, and ``clozes`` — only on an ``ankigen Cloze`` note — its cloze numbers (its cards).
+A rewording changes one line in place; notes added on two branches land on different lines, so the
+file merges like any sorted list. The same GUID twice (a merge that kept both sides) keeps
 the newer line.
 """
 
@@ -51,6 +52,8 @@ class Entry:
     removed: int | None = None
     note_type: str | None = None
     """The note type's name; ``None`` for ``ankigen Basic``."""
+    clozes: tuple[int, ...] | None = None
+    """A cloze note's cloze numbers, one per card (``None`` for other note types)."""
 
     def line(self) -> str:
         """The entry as its line in the file."""
@@ -125,12 +128,18 @@ def _parse(line: str, shown: str, number: int) -> Entry:
     note_type = data.get("note_type")
     if note_type is not None and note_type not in NOTE_TYPES:
         raise fail(f"`note_type` is not one of {', '.join(map(repr, NOTE_TYPES))}")
-    unknown = sorted(set(data) - set(_FIELDS) - {"removed", "note_type"})
+    clozes = data.get("clozes")
+    if clozes is not None and (
+        not isinstance(clozes, list) or not all(type(n) is int and n > 0 for n in clozes)
+    ):
+        raise fail("`clozes` is not a list of cloze numbers")
+    unknown = sorted(set(data) - set(_FIELDS) - {"removed", "note_type", "clozes"})
     if unknown:
         raise fail(f"unknown key `{unknown[0]}`")
     if note_type == BASIC.name:
         note_type = None
-    return Entry(**{key: data[key] for key in _FIELDS}, removed=removed, note_type=note_type)
+    numbers = None if clozes is None else tuple(clozes)
+    return Entry(**{key: data[key] for key in _FIELDS}, removed=removed, note_type=note_type, clozes=numbers)
 
 
 def format_lock(entries: list[Entry]) -> str:

@@ -21,6 +21,7 @@ import genanki
 from genanki.apkg_col import APKG_COL
 from genanki.apkg_schema import APKG_SCHEMA
 
+from ankigen.cloze import anki_numbers
 from ankigen.identity import deck_id
 from ankigen.notetype import BASIC, RELEASE_EPOCH, NoteType
 
@@ -282,20 +283,20 @@ _INSERT_CARD = "INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 _NEW_CARD = (-1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "")
 """A new card's columns after ``mod`` (usn … data), as genanki writes them."""
 _CLOZE_FIELD = re.compile(r"{{[^}]*?cloze:(?:[^}]?:)*(.+?)}}")
-_CLOZE_NUMBER = re.compile(r"{{c(\d+)::.+?}}", re.DOTALL)
 
 
 def card_ords(model: genanki.Model, values: Sequence[str]) -> list[int]:
-    """The card templates (ords) a note with field ``values`` makes, as genanki decides them: per
-    cloze number for a cloze note type, else each template whose required fields are filled."""
+    """The cards (ords) a note with field ``values`` makes: for a cloze note type, one per cloze
+    number in the fields its front template clozes, read as Anki reads them (Anki makes no card
+    on import, so these must be its own: genanki's reading misses nested clozes); else each
+    template whose required fields are filled, as genanki decides."""
     if model.model_type == model.CLOZE:
         names = [field["name"] for field in model.fields]
         ords = {
-            int(number) - 1
+            number - 1
             for name in _CLOZE_FIELD.findall(model.templates[0]["qfmt"])
             if name in names
-            for number in _CLOZE_NUMBER.findall(values[names.index(name)])
-            if int(number) > 0
+            for number in anki_numbers(values[names.index(name)])
         }
         return sorted(ords) or [0]
     checks = {"any": any, "all": all}

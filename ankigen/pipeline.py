@@ -107,7 +107,7 @@ def process_file(job: FileJob) -> FileOutcome:
         diagnostics.extend(problems)
         tags = tuple(dict.fromkeys((*settings.tags, *card.tags)))
         cards.append(replace(card, key=question_key(card.front), tags=tags))
-    diagnostics += lint.lint_cards(cards)
+    diagnostics += lint.lint_cards(cards, prepared.text)
     reusable = _reusable(job.previous, job.root)
     rendered = [_reuse(card, reusable) or renderer.render(card, job.root) for card in cards]
     for html in rendered:

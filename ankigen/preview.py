@@ -3,11 +3,12 @@
 The page is a small shell (controls, ``preview.css``, ``preview.js``) and the cards as JSON data; the
 script renders only the cards near the screen, typesets their math as they appear, and filters the
 data (search, deck, tag, problems) without touching the rest. Each card is the note type's front or
-back template filled with the card's fields, inside the markup Anki uses (``<div class="card"><div
-id="qa">``) and styled with the note type CSS. A diagnostic that lies inside no card (a skipped
-question, an unreadable file) is an entry of its own. Math is typeset by MathJax 3.2.2 (Anki 26's
-version, from the ``django-static-mathjax`` package data) configured as Anki configures it. Nothing
-is ever loaded from a CDN; only remote images written in the notes are fetched, as Anki would.
+back template filled with the card's fields (a cloze note's clozes hidden and shown as Anki does),
+inside the markup Anki uses (``<div class="card"><div id="qa">``) and styled with the note type CSS.
+A diagnostic that lies inside no card (a skipped question, an unreadable file) is an entry of its
+own. Math is typeset by MathJax 3.2.2 (Anki 26's version, from the ``django-static-mathjax`` package
+data) configured as Anki configures it. Nothing is ever loaded from a CDN; only remote images
+written in the notes are fetched, as Anki would.
 
 ``write_preview`` writes the static page: MathJax, its fonts and the cards' local images go into
 ``<stem>_files/`` beside it, or, ``self_contained``, into the one HTML file. ``ankigen serve``
@@ -37,8 +38,9 @@ from urllib.parse import quote
 import genanki
 
 from ankigen.build import BuiltCard, Collected
+from ankigen.cloze import anki_numbers, reveal
 from ankigen.model import Diagnostic
-from ankigen.notetype import NOTE_CSS, NoteType
+from ankigen.notetype import CLOZE_CSS, NOTE_CSS, NoteType, cloze_fields
 from ankigen.package import card_ords
 
 if TYPE_CHECKING:
@@ -88,8 +90,8 @@ _SEPARATOR = "\x1e"
 _LT = "\x1d"
 _CONTROLS = re.compile("[\x1d\x1e\x1f]")
 _SCRIPT_BREAKERS = re.compile(r"</script|<!--", re.IGNORECASE)
-_SECTION = re.compile(r"\{\{([#^])(\w+)\}\}(.*?)\{\{/\2\}\}", re.DOTALL)
-_FIELD = re.compile(r"\{\{(\w+)\}\}")
+_SECTION = re.compile(r"\{\{([#^])(\w[\w ]*)\}\}(.*?)\{\{/\2\}\}", re.DOTALL)
+_FIELD = re.compile(r"\{\{(\w[\w :]*)\}\}")
 
 
 @dataclass(frozen=True)
@@ -157,7 +159,8 @@ def page_data(
     An entry has ``k`` (a key that changes when anything shown changes), ``d`` deck, ``t`` tags,
     ``s`` source, ``l`` line, ``h`` link to the source file, ``p`` diagnostics ``[severity, rule,
     message, line, column]``, ``x`` the lower-cased text search looks in and, for a card, ``f`` /
-    ``b`` its front and back sides (the back's ``{{FrontSide}}`` left for the page to fill). A
+    ``b`` its front and back sides (the back's ``{{FrontSide}}`` left for the page to fill). A cloze
+    note has an entry per card, as Anki does (one per cloze number; its diagnostics on the first). A
     ``version`` makes the page follow the server's rebuilds (``ankigen serve``). ``memo`` (kept by
     the caller between calls with the same ``links``) holds the card entries made last time;
     unchanged cards are taken from it.
@@ -207,7 +210,7 @@ def render_page(packed: Mapping[str, Any], scripts: str) -> str:
 {PAGE_CSS}
 </style>
 <style>
-{NOTE_CSS}
+{NOTE_CSS}{CLOZE_CSS}
 </style>
 </head>
 <body class="pv-view-back">
@@ -268,7 +271,7 @@ def fill_template(template: str, fields: Mapping[str, str]) -> str:
     """Fill an Anki card template: ``{{Field}}``, ``{{#Field}}…{{/Field}}`` and ``{{^Field}}…{{/Field}}``.
 
     Field values are HTML and go in unescaped, as Anki inserts them; a field not in ``fields`` is
-    left as it is.
+    left as it is. A filtered field (``{{cloze:Text}}``) is filled by its key in ``fields`` as written.
     """
 
     def section(match: re.Match[str]) -> str:
@@ -279,32 +282,42 @@ def fill_template(template: str, fields: Mapping[str, str]) -> str:
 
 
 def _card_entries(built: BuiltCard, problems: list[Diagnostic], links: Links) -> list[dict[str, Any]]:
-    """One entry per card the note makes (as Anki decides it), the note's diagnostics on the first."""
+    """One entry per card the note makes (as Anki decides it: one per template, or per cloze
+    number), the note's diagnostics on the first."""
     card = built.card
     location = f"{card.source}:{card.line}"
-    href = links.source(card.source)
+    front = _with_images(built.html.front_html, links.images)
+    back = _with_images(built.html.back_html, links.images)
+    values = list(built.note_type.fields)
+    if built.note_type.cloze:
+        front, back = cloze_fields(front, back, bool(anki_numbers(back)))
     fields = {
-        "Front": _with_images(built.html.front_html, links.images),
-        "Back": _with_images(built.html.back_html, links.images),
-        "Context": built.html.context_html,
-        "Source": f'<a href="{html.escape(links.at(card.source, card.line))}">{html.escape(location)}</a>',
+        values[0]: front,
+        values[1]: back,
+        values[2]: built.html.context_html,
+        values[3]: f'<a href="{html.escape(links.at(card.source, card.line))}">{html.escape(location)}</a>',
     }
     text = " ".join([card.front, card.back, *card.context, *card.tags, location]).lower()
     note_type = built.note_type
     entries = []
     for number, ord_ in enumerate(card_ords(_model(note_type), [fields[name] for name in note_type.fields])):
-        name, front, back = note_type.templates[ord_]
+        name, front_template, back_template = note_type.templates[0 if note_type.cloze else ord_]
+        question = answer = fields
+        if note_type.cloze:  # Anki's {{cloze:Text}} of card ord_ + 1
+            name = f"Cloze {ord_ + 1}"
+            question = {**fields, f"cloze:{values[0]}": reveal(front, ord_ + 1, True)}
+            answer = {**fields, f"cloze:{values[0]}": reveal(front, ord_ + 1, False)}
         entry = {
             "d": card.deck,
             "t": list(card.tags),
             "s": card.source,
             "l": card.line,
-            "h": href,
+            "h": links.source(card.source),
             "p": [_problem(d) for d in problems] if number == 0 else [],
             "x": text,
-            "f": fill_template(front, fields),
-            "b": fill_template(back, fields),
-            **({"c": name} if len(note_type.templates) > 1 else {}),
+            "f": fill_template(front_template, question),
+            "b": fill_template(back_template, answer),
+            **({"c": name} if len(note_type.templates) > 1 or note_type.cloze else {}),
         }
         entries.append({"k": _key(entry), **entry})
     return entries

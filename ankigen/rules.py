@@ -173,6 +173,24 @@ TEX_UNKNOWN_ENV = Rule(
 STRAY_EMPHASIS = Rule(
     "stray-emphasis", "warning", "a `**` with no partner shows as literal asterisks on the card"
 )
+CLOZE_UNCLOSED = Rule(
+    "cloze-unclosed",
+    "warning",
+    "a cloze `{{c1::` is never closed by `}}` (one opened inside math or code must close there), so it "
+    "is shown as written (Anki itself would drop it and all the text after it)",
+)
+CLOZE_NUMBER = Rule(
+    "cloze-number",
+    "warning",
+    "a cloze is numbered `c0` (Anki never hides it) or above 65535 (Anki reads it as text), or the card's "
+    "cloze numbers skip one (`c1`, `c3`: Anki makes a card per number, so there is no card 2)",
+)
+CLOZE_NOT_SHOWN = Rule(
+    "cloze-not-shown",
+    "warning",
+    "a cloze in a section heading, which the cards under it show as their context line, is shown as "
+    "written: only a card's own question and answer are cloze text",
+)
 # Rendering.
 MISSING_IMAGE = Rule(
     "missing-image", "warning", "a local image the note names does not exist, so it is not packaged"
@@ -237,6 +255,9 @@ RULES: tuple[Rule, ...] = (
     TEX_UNBALANCED,
     TEX_UNKNOWN_ENV,
     STRAY_EMPHASIS,
+    CLOZE_UNCLOSED,
+    CLOZE_NUMBER,
+    CLOZE_NOT_SHOWN,
     MISSING_IMAGE,
     FIELD_TOO_COMPLEX,
     DATA_IMAGE,

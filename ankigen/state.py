@@ -16,7 +16,8 @@ learner's tags and edits) alone; its ``Source`` in Anki is refreshed with its ne
 
 A full build also carries every note that left the sources (unless ``removed_notes = "drop"``):
 tagged :data:`REMOVED_TAG`, its question as the front and a notice of where it was and when it
-left as the back; its time is the time it left.
+left as the back; its time is the time it left. A cloze note's question becomes its ``Text``, with
+a cloze ``removed`` for each of its cards (the lock records them) whose cloze the question lacks.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ankigen import rules
+from ankigen.cloze import anki_numbers
 from ankigen.config import Config
 from ankigen.identity import Asked, free_guid, match_notes, question_key
 from ankigen.lock import LOCK_NAME, Entry, format_lock, read_lock, write_lock
@@ -71,6 +73,8 @@ class NoteRecord:
     guid: str
     """The GUID the rule without a lock gives it."""
     note_type: str = BASIC.name
+    clozes: tuple[int, ...] | None = None
+    """A cloze note's cloze numbers (its cards)."""
 
     @classmethod
     def of(
@@ -82,12 +86,24 @@ class NoteRecord:
         if name != BASIC.name:
             parts.append(name)
         content = digest(*parts)
-        return cls(one_line(front), digest(one_line(back)), content, file, line, fields.guid, name)
+        clozes = tuple(sorted(anki_numbers(fields.front))) if fields.note_type.cloze else None
+        return cls(one_line(front), digest(one_line(back)), content, file, line, fields.guid, name, clozes)
 
     def entry(self, deck: str, guid: str, time: int) -> Entry:
         """The lock's entry for this note in ``deck``, holding ``guid`` and stamped ``time``."""
         note_type = None if self.note_type == BASIC.name else self.note_type
-        return Entry(deck, guid, self.question, self.file, self.answer, self.content, time, None, note_type)
+        return Entry(
+            deck,
+            guid,
+            self.question,
+            self.file,
+            self.answer,
+            self.content,
+            time,
+            None,
+            note_type,
+            self.clozes,
+        )
 
 
 @dataclass(frozen=True)
@@ -236,9 +252,14 @@ def first_plan(deck: str, records: Sequence[NoteRecord], mtime: int) -> DeckPlan
 def _carry(plan: DeckPlan, deck: str, entry: Entry, now: int) -> None:
     """Add the removed note ``entry`` to ``plan``: packaged with its notice, kept in the lock."""
     left = max(entry.time + 1, now) if entry.removed is None else entry.removed
+    note_type = NOTE_TYPES[entry.note_type or BASIC.name]
+    front = html.escape(entry.question)
+    if note_type.cloze:  # each of its cards needs its cloze, or Anki shows an error on the card
+        missing = sorted(set(entry.clozes or (1,)) - anki_numbers(front))
+        front += "".join(f" {{{{c{number}::removed}}}}" for number in missing)
     fields = NoteFields(
         guid=entry.guid,
-        front=html.escape(entry.question),
+        front=front,
         back=(
             f"Removed from the notes: it was in {html.escape(entry.file)} and left them on "
             f"{time.strftime('%Y-%m-%d', time.gmtime(left))}."
@@ -246,7 +267,7 @@ def _carry(plan: DeckPlan, deck: str, entry: Entry, now: int) -> None:
         context="",
         source=entry.file,
         tags=(REMOVED_TAG,),
-        note_type=NOTE_TYPES[entry.note_type or BASIC.name],
+        note_type=note_type,
     )
     content = digest(deck, fields.front, fields.back, fields.context, fields.tags, [])
     kept = entry.removed is not None and content == entry.hash

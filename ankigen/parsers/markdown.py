@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ankigen import rules
+from ankigen.cloze import makes_cards
 from ankigen.model import Card, ParseResult
 from ankigen.parsers import md_text as mt
 from ankigen.parsers.common import context_title
@@ -274,6 +275,9 @@ class _Parser:
             else:
                 self.walk(node.children, (*ctx, title), None)
             return None
+        if rule == rules.EMPTY_ANSWER and makes_cards(node.text):
+            self.drafts.append(_Draft(node, question, ctx, node.body, node.body_end))  # a cloze: no answer
+            return None
         if question or rule == rules.NA_ANSWER or not re.search(r"\]\(", node.text):
             self._skip(node, rule)
         return None
@@ -392,7 +396,7 @@ class _Parser:
             )
         for draft in self.drafts:
             made = self.card(draft)
-            if made.back.strip():
+            if made.back.strip() or makes_cards(made.front):
                 self.result.cards.append(made)
             else:  # only navigation or rules below it after all
                 self._skip(draft.node, rules.EMPTY_ANSWER)

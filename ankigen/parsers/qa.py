@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
 from ankigen import rules
+from ankigen.cloze import makes_cards
 from ankigen.model import Card, Diagnostic, Markup, ParseResult
 from ankigen.parsers.common import (
     FENCE,
@@ -333,7 +334,7 @@ class _Parser:
                     )
                 )
             return
-        if not back:
+        if not back and not makes_cards(front, self.markup == "plain"):
             self.result.skipped += 1
             if card.answering:
                 self.warn(
@@ -644,9 +645,13 @@ def _hard_breaks(text: str) -> str:
 
 def count_markers(text: str) -> tuple[int, int]:
     """``(questions, answers)``: how many lines of ``text`` open with a question or an answer marker
-    (format detection). ``A)`` lines of a list with ``B)`` options are choices, not answers."""
+    (format detection). ``A)`` lines of a list with ``B)`` options are choices, not answers; a
+    question line with a cloze is an answer too."""
     questions = len(_QUESTION_LINE.findall(text))
     answers = max(0, len(_ANSWER_LINE.findall(text)) - len(_OPTION_LINE.findall(text)))
+    if "{{c" in text:  # a question line of clozes needs no answer: it counts as answered
+        ends = ((m.end(), text.find("\n", m.end())) for m in _QUESTION_LINE.finditer(text))
+        answers += sum(1 for start, end in ends if makes_cards(text[start : end if end >= 0 else len(text)]))
     if questions:
         answers += len(_ANSWER_WORD_LINE.findall(text))
     return questions, answers

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from ankigen import rules
+from ankigen.cloze import makes_cards
 from ankigen.model import Card, Diagnostic, ParseResult
 from ankigen.parsers import numbered
 from ankigen.parsers.common import (
@@ -242,7 +243,12 @@ class _Parser:
         while end > start and (is_blank(out[end - 1]) or _is_separator(out[end - 1])):
             end -= 1
         back = "\n".join(out[start:end])
-        if not back:
+        if not back and makes_cards(front):  # a question of clozes needs no answer
+            self.result.cards.append(
+                Card(front=front, back="", line=line, end_line=line, back_line=line, source=self.path,
+                     context=self.sections.titles(), markup="markdown")
+            )  # fmt: skip
+        elif not back:
             self.result.skipped += 1
             self.warn(line, rules.EMPTY_ANSWER, f"question has an empty answer: {snippet(front)}")
         elif _is_na(back):

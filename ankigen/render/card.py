@@ -12,6 +12,7 @@ import markdown
 
 from ankigen import rules
 from ankigen.model import Card, Diagnostic, MediaFile, RenderedCard
+from ankigen.render.cloze import seal
 from ankigen.render.code import fence_format
 from ankigen.render.inline import InlineTriggersExtension
 from ankigen.render.limits import too_complex
@@ -86,7 +87,7 @@ def _plain_html(text: str) -> str:
         body = line.lstrip(" \t")
         indent = line[: len(line) - len(body)].expandtabs(4)
         kept.append("&nbsp;" * len(indent) + body)
-    return stash.restore("<br>".join(kept))
+    return seal(stash.restore("<br>".join(kept)))
 
 
 class Renderer:
@@ -166,7 +167,7 @@ class Renderer:
             cleaned = self._cleaner.clean(converted)
         finally:
             self._state = None
-        return stash.restore(wrap_tables(cleaned))
+        return seal(stash.restore(wrap_tables(cleaned)))
 
     def _field(self, text: str, markup: str, state: _CardState) -> str:
         """One field's text → HTML."""

@@ -27,6 +27,8 @@ from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from ankigen.render.cloze import keep_clozes
+
 _FORMATTER = HtmlFormatter(cssclass="highlight", wrapcode=True)
 _OPEN, _CLOSE = '<div class="highlight">', "</div>"  # how the formatter wraps every block
 
@@ -58,7 +60,7 @@ def fence_format(keep: Callable[[str], str]) -> Callable[..., str]:
     """
 
     def format_fence(src: str, language: str, class_name: str, options: Any, md: Any, **kwargs: Any) -> str:
-        html = highlight(src, language)
+        html = keep_clozes(src, lambda code: highlight(code, language))
         return _OPEN + keep(html[len(_OPEN) : -len(_CLOSE)]) + _CLOSE
 
     return format_fence
