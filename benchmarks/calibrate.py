@@ -44,6 +44,8 @@ _FEATURES: dict[str, Callable[[str, str], bool]] = {
     "link": lambda back, h: "<a " in h,
     "non-ASCII text": lambda back, h: any(ord(ch) > 127 for ch in back),
 }
+FEATURE_ROWS = tuple(f"answers with {name}" for name in _FEATURES)
+LENGTHS = "answer length: 10th / 25th / 50th / 75th / 90th / 99th pct"
 PLAIN = ("code block", "list", "table", "math")
 """A plain answer has none of these (paragraphs, maybe with inline markup)."""
 _LANGUAGES = {
@@ -139,16 +141,16 @@ def measure(cards: list[Card]) -> dict[str, str]:
             share(formats[f]) for f in ("markdown", "questionnaire", "qa")
         ),
         "answer length, chars: mean": f"{statistics.mean(lengths):.0f}",
-        "answer length: 10th / 25th / 50th / 75th / 90th / 99th pct": " / ".join(
-            str(_quantile(lengths, q)) for q in (0.1, 0.25, 0.5, 0.75, 0.9, 0.99)
-        ),
+        LENGTHS: " / ".join(str(_quantile(lengths, q)) for q in (0.1, 0.25, 0.5, 0.75, 0.9, 0.99)),
         "plain answers (no code block, list, table, math)": share(plain),
     }
     figures.update({f"answers with {name}": share(sum(flags)) for name, flags in has.items()})
     figures.update(
         {
             "code blocks per answer with code": f"{len(blocks) / with_code:.2f}",
-            "code block lines: median / 90th pct": f"{_quantile(block_lines, 0.5)} / {_quantile(block_lines, 0.9)}",
+            "code block lines: median / 90th pct": " / ".join(
+                str(_quantile(block_lines, q)) for q in (0.5, 0.9)
+            ),
             "distinct code blocks": f"{len(set(blocks))} of {len(blocks)}",
             "fenced languages: javascript / python / none / other": " / ".join(
                 share(languages[k], fenced) for k in ("javascript", "python", "(none)", "other")

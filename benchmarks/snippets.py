@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
 
 # Fenced-block languages in the shared corpus: javascript/js 56 %, python/py 37 %, no tag 3.5 %,
 # others (html, bash, css, sql, json, ...) 4 %.
@@ -27,12 +28,17 @@ P90_LINES = 23
 MAX_LINES = 80
 BLANK_LINES = 0.12  # chance of a blank line between two statements
 
-_PARTS = (
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+_PARTS = _words(
     "user batch item node value key result total count index list map cache data text name size "
     "score weight loss grad model layer token queue stack tree row col path file event state "
     "config param limit offset buffer chunk record entry price order rate step epoch delta"
-).split()
-_VERBS = "get set load save parse build compute update merge filter find sort apply fetch make check".split()
+)
+_VERBS = _words("get set load save parse build compute update merge filter find sort apply fetch make check")
 _MODULES = ("numpy as np", "torch", "json", "re", "math", "collections", "itertools", "pandas as pd", "os")
 _JS_METHODS = ("map", "filter", "reduce", "forEach", "push", "slice", "includes", "join", "find")
 _PY_METHODS = ("append", "items", "keys", "get", "sum", "mean", "reshape", "split", "strip", "update")
@@ -46,8 +52,7 @@ def block_lines(rng: random.Random) -> int:
 
 def language(rng: random.Random) -> str:
     """A fence's info string, drawn with the shared corpus's shares."""
-    names, weights = zip(*LANGUAGES, strict=True)
-    return rng.choices(names, weights)[0]
+    return rng.choices([name for name, _ in LANGUAGES], [share for _, share in LANGUAGES])[0]
 
 
 def code_block(rng: random.Random, lang: str, lines: int) -> list[str]:
@@ -156,9 +161,8 @@ def _javascript(n: _Names, lines: int) -> list[str]:
         elif choice < 0.6 and depth:
             out.append(f"{indent}return {n.camel()} {rng.choice('+-*')} {n.number()};")
         elif choice < 0.72:
-            out.append(
-                f"{indent}const {n.camel()} = {n.camel()}.{rng.choice(_JS_METHODS)}(({n.word()}) => {n.word()} * {n.number()});"
-            )
+            arrow = f"({n.word()}) => {n.word()} * {n.number()}"
+            out.append(f"{indent}const {n.camel()} = {n.camel()}.{rng.choice(_JS_METHODS)}({arrow});")
         elif choice < 0.82:
             out.append(f'{indent}let {n.camel()} = {{ {n.word()}: {n.number()}, {n.word()}: "{n.word()}" }};')
         else:
@@ -168,7 +172,7 @@ def _javascript(n: _Names, lines: int) -> list[str]:
 
 def _other(n: _Names, lines: int) -> list[str]:
     rng = n.rng
-    shapes = {
+    shapes: tuple[Callable[[], str], ...] = {
         "bash": (
             lambda: f"$ pip install {n.word()}-{n.word()}=={rng.randint(0, 9)}.{rng.randint(0, 20)}",
             lambda: f"export {n.word().upper()}_{n.word().upper()}={n.number()}",
@@ -182,4 +186,9 @@ def _other(n: _Names, lines: int) -> list[str]:
 def inline_code(rng: random.Random) -> str:
     """A short code span: an identifier, a call or an attribute."""
     n = _Names(rng)
-    return rng.choice((n.var, lambda: f"{n.func()}()", lambda: f"{n.camel()}.{rng.choice(_JS_METHODS)}()"))()
+    shapes: tuple[Callable[[], str], ...] = (
+        n.var,
+        lambda: f"{n.func()}()",
+        lambda: f"{n.camel()}.{rng.choice(_JS_METHODS)}()",
+    )
+    return rng.choice(shapes)()
