@@ -34,6 +34,8 @@ import measure  # noqa: E402
 
 DECK = baselines.DECK
 SMALL_CARDS = 40
+SOURCE_MTIME = 1_767_225_600  # 2026-01-01 UTC: every generated file's mtime, so decks are reproducible
+EDITED_MTIME = SOURCE_MTIME + 3600  # the edited file's, in every round
 BASELINES = Path(__file__).resolve().parent / "baselines.py"
 LABELS = {
     "naive": "naive pipeline (1 process)",
@@ -158,7 +160,7 @@ def one_round(b: Bench, number: int, notes: Path) -> None:
     package = [sys.executable, str(BASELINES), "package", str(notes), str(work / "genanki.apkg")]
 
     def warm() -> None:
-        corpus.edit_one_file(src)
+        os.utime(corpus.edit_one_file(src), (EDITED_MTIME, EDITED_MTIME))
         b.build("warm", src, out, "--cache-dir", cache)
 
     _pair(lambda: b.record("package", package, work / "genanki.apkg"), warm, swap)
@@ -177,6 +179,8 @@ def bench_size(cards: int, seed: int, work: Path, rounds: int) -> tuple[list[str
     b = Bench(work, cards, seed)
     files = corpus.generate(_fresh(b.src), cards, seed)
     corpus.write_file(_fresh(work / "small") / "notes.md", "markdown", SMALL_CARDS, seed)
+    for path in [*b.src.iterdir(), work / "small" / "notes.md"]:
+        os.utime(path, (SOURCE_MTIME, SOURCE_MTIME))
     generated = sum(f.cards for f in files)
     print(f"\n## {generated} cards in {len(files)} files, {rounds} round(s)", flush=True)
     print(HEADER)
