@@ -263,8 +263,14 @@ def summarize(b: Bench, generated: int) -> tuple[list[str], bool]:
             0.3,
             " s",
         ),
+        _goal(
+            "  (no change, CPU beyond start-up)",
+            per_round(lambda i: r["nochange"][i].cpu - r["startup"][i].cpu),
+            unit=" s",
+        ),
         f"  {'no change left the deck untouched':<56} {_yes(all(b.untouched)):>6}   (ankigen said: {b.said})",
         _goal(f"small build ({SMALL_CARDS} cards), wall", [x.wall for x in r["small"]], "<=", 0.3, " s"),
+        _goal("  (small build, CPU)", [x.cpu for x in r["small"]], unit=" s"),
         _goal(
             "peak memory cold vs genanki's, RSS (the goal is for 100k)",
             ratio("cold", "package", "rss_mb"),
