@@ -60,8 +60,6 @@ class Bench:
     """One corpus size: its folders, and every run and deck hash by scenario."""
 
     work: Path
-    cards: int
-    seed: int
     runs: dict[str, list[measure.Run]] = field(default_factory=dict)
     hashes: dict[str, list[str]] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)  # cards per deck hash
@@ -70,6 +68,7 @@ class Bench:
 
     @property
     def src(self) -> Path:
+        """The generated corpus."""
         return self.work / "corpus"
 
     def ankigen(self, key: str, args: list[str | Path], deck: Path | None = None) -> measure.Run:
@@ -176,7 +175,7 @@ def one_round(b: Bench, number: int, notes: Path) -> None:
 
 def bench_size(cards: int, seed: int, work: Path, rounds: int) -> tuple[list[str], bool]:
     """Run ``rounds`` rounds at one corpus size; return the summary lines and whether the decks held."""
-    b = Bench(work, cards, seed)
+    b = Bench(work)
     files = corpus.generate(_fresh(b.src), cards, seed)
     corpus.write_file(_fresh(work / "small") / "notes.md", "markdown", SMALL_CARDS, seed)
     for path in [*b.src.iterdir(), work / "small" / "notes.md"]:
