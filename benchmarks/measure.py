@@ -3,8 +3,10 @@
 The wall is from start to exit (interpreter start-up and imports included). CPU seconds are user +
 system time of the process and every descendant it waited for (``wait4``: ankigen's worker
 processes included). A sampler thread sums ``VmRSS`` and ``Pss`` over the process and all its
-descendants every 50 ms; the peak RSS is the maximum of that sum and the kernel's ``ru_maxrss``
-(exact for one process). The load is the 1-minute load average when the run started.
+descendants every 50 ms; the peak RSS is the maximum of that sum and the process's own ``VmHWM``
+(its high-water mark, exact for one process). Not ``ru_maxrss``: on Linux a child's counts the
+memory of the parent it was forked from (this benchmark's). The load is the 1-minute load average
+when the run started.
 """
 
 from __future__ import annotations
@@ -43,12 +45,19 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _memory_kb(pid: int) -> tuple[int, int]:
-    """``(VmRSS, Pss)`` of one process in kB (0 when it is gone)."""
-    rss = pss = 0
+def _status_kb(pid: int, key: str) -> int:
+    """One ``kB`` figure of ``/proc/PID/status`` (0 when the process is gone)."""
     try:
         with open(f"/proc/{pid}/status") as handle:
-            rss = next((int(line.split()[1]) for line in handle if line.startswith("VmRSS:")), 0)
+            return next((int(line.split()[1]) for line in handle if line.startswith(key)), 0)
+    except (OSError, ValueError):
+        return 0
+
+
+def _memory_kb(pid: int) -> tuple[int, int]:
+    """``(VmRSS, Pss)`` of one process in kB (0 when it is gone)."""
+    rss, pss = _status_kb(pid, "VmRSS:"), 0
+    try:
         with open(f"/proc/{pid}/smaps_rollup") as handle:
             pss = next((int(line.split()[1]) for line in handle if line.startswith("Pss:")), 0)
     except (OSError, ValueError):
@@ -84,7 +93,7 @@ def run(cmd: list[str], cwd: Path, label: str) -> Run:
             nonlocal peak, peak_pss
             while not done.is_set():
                 rss, pss = tree_memory_kb(proc.pid)
-                peak, peak_pss = max(peak, rss), max(peak_pss, pss)
+                peak, peak_pss = max(peak, rss, _status_kb(proc.pid, "VmHWM:")), max(peak_pss, pss)
                 done.wait(SAMPLE_SECONDS)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -100,4 +109,4 @@ def run(cmd: list[str], cwd: Path, label: str) -> Run:
     if proc.returncode != 0:
         raise SystemExit(f"{label} failed (exit {proc.returncode}):\n{stdout}\n{stderr}")
     cpu = usage.ru_utime + usage.ru_stime
-    return Run(wall, cpu, max(peak, usage.ru_maxrss) / 1024, peak_pss / 1024, load, stdout)
+    return Run(wall, cpu, peak / 1024, peak_pss / 1024, load, stdout)
