@@ -105,7 +105,7 @@ def serve_run(corpus_dir: Path, work: Path, browser_type: object) -> None:
         ready, typeset = open_page(page, url)
         print(f"serve: page open {ready:.2f} s, first cards typeset {typeset:.2f} s")
         page.wait_for_function("() => document.getElementById('pv-status').textContent === 'live'")
-        edited = sorted(corpus_dir.glob("notes_*"))[0]
+        edited = corpus.edit_target(corpus_dir)
         original = edited.read_bytes()
         saved = time.perf_counter()
         assert corpus.edit_one_file(corpus_dir) == edited

@@ -1,408 +1,371 @@
-"""Benchmark ankigen against a naive pipeline and genanki's packaging alone, on a synthetic corpus.
+"""Benchmark ankigen like its users run it, against a naive pipeline and genanki's packaging alone.
 
-``python benchmarks/run.py [--sizes 1000,10000]`` generates a corpus per size (see ``corpus.py``)
-and times, each in a fresh subprocess whose process tree is sampled for peak RSS:
-
-1. ``naive``: the issue's naive one-process pipeline (split, ``markdown.markdown`` per card, genanki);
-2. ``ankigen cold``: ``ankigen build --deck Bench`` with an empty ``--cache-dir``, all cores;
-3. ``genanki packaging``: genanki writing the very notes ankigen wrote (pre-rendered HTML);
-4. ``ankigen warm``: one file edited (a line inserted), same cache folder;
-5. ``ankigen --jobs 1 --no-cache`` on the edited corpus;
-6. ``ankigen warm, unchanged``: the edit reverted (content and mtime), same cache folder.
-
-It prints a table, the ratios the issue's goals name, the ``.apkg`` sizes, and whether the decks
-that must be byte-identical are (warm == ``--jobs 1``; cold == warm-unchanged).
+``python benchmarks/run.py [--sizes 1000,10000] [--rounds 3]`` generates a corpus per size
+(``corpus.py``, calibrated on real notes) and runs every scenario once per round, each in a fresh
+process measured by ``measure.py`` (wall, CPU of the process tree, peak memory, load average).
+Scenarios that are compared run back to back as pairs, in alternating order from round to round;
+each goal ratio is the median of the per-round ratios. It prints every run, a table of medians,
+the issue's goals with ``ok``/``NO``, and whether the decks that must be byte-identical are
+(sha256). The exit status is 1 when a deck differs or holds the wrong number of cards (goals only
+print).
 """
 
 from __future__ import annotations
 
 import argparse
-import filecmp
-import html
-import json
+import hashlib
 import os
-import re
+import platform
 import shutil
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
-import threading
-import time
-import warnings
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import baselines  # noqa: E402
 import corpus  # noqa: E402
+import measure  # noqa: E402
 
+DECK = baselines.DECK
+SMALL_CARDS = 40
+SOURCE_MTIME = 1_767_225_600  # 2026-01-01 UTC: every generated file's mtime, so decks are reproducible
+EDITED_MTIME = SOURCE_MTIME + 3600  # the edited file's, in every round
+BASELINES = Path(__file__).resolve().parent / "baselines.py"
+LABELS = {
+    "naive": "naive pipeline (1 process)",
+    "cold": "ankigen cold",
+    "nochange": "ankigen no change",
+    "startup": "ankigen start-up (--version)",
+    "package": "genanki packaging only",
+    "warm": "ankigen warm (1 file edited)",
+    "edited": "ankigen cold, edited corpus",
+    "jobs1": "ankigen --jobs 1 --no-cache",
+    "again": "ankigen cache, edit reverted",
+    "small": f"ankigen small ({SMALL_CARDS} cards, 1 file)",
+}
 HEADER = (
-    f"{'scenario':<28} {'cards':>7} {'seconds':>8} {'cards/s':>8} "
-    f"{'peak RSS MB':>11} {'PSS MB':>7} {'CPU s':>7}"
+    f"{'scenario':<32} {'cards':>7} {'wall s':>7} {'CPU s':>7} {'load':>5} {'cards/s':>8} "
+    f"{'RSS MB':>7} {'PSS MB':>7}"
 )
-SAMPLE_SECONDS = 0.05
-DECK = "Bench"
-NAIVE_EXTENSIONS = ["fenced_code", "tables", "codehilite"]
 
 
 @dataclass
-class Measurement:
-    """One timed subprocess: wall seconds and peak RSS (MB) of its whole process tree."""
+class Bench:
+    """One corpus size: its folders, and every run and deck hash by scenario."""
 
-    scenario: str
-    cards: int
-    seconds: float
-    peak_rss_mb: float
-    apkg: Path
-    cpu_seconds: float = 0.0
-    peak_pss_mb: float = 0.0
+    work: Path
+    runs: dict[str, list[measure.Run]] = field(default_factory=dict)
+    hashes: dict[str, list[str]] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)  # cards per deck hash
+    untouched: list[bool] = field(default_factory=list)  # did a no-change build leave the deck alone?
+    said: str = ""  # what ankigen printed for a no-change build
 
-    def row(self) -> str:
-        """The table row."""
-        rate = self.cards / self.seconds if self.seconds else 0.0
-        return (
-            f"{self.scenario:<28} {self.cards:>7} {self.seconds:>8.2f} {rate:>8.0f} "
-            f"{self.peak_rss_mb:>11.1f} {self.peak_pss_mb:>7.1f} {self.cpu_seconds:>7.2f}"
+    @property
+    def src(self) -> Path:
+        """The generated corpus."""
+        return self.work / "corpus"
+
+    def ankigen(self, key: str, args: list[str | Path], deck: Path | None = None) -> measure.Run:
+        """Run ``ankigen ARGS``, record it under ``key`` and (if given) hash its deck."""
+        cmd = [sys.executable, "-m", "ankigen", *map(str, args)]
+        return self.record(key, cmd, deck)
+
+    def record(self, key: str, cmd: list[str], deck: Path | None) -> measure.Run:
+        """Run ``cmd``, print its row and keep it; hash and count ``deck`` when it wrote one."""
+        found = measure.run(cmd, self.work, LABELS[key])
+        self.runs.setdefault(key, []).append(found)
+        cards = 0
+        if deck is not None:
+            digest = _sha256(deck)
+            self.hashes.setdefault(key, []).append(digest)
+            cards = self.counts.setdefault(digest, _deck_cards(deck))
+        print(_row(LABELS[key], cards, found), flush=True)
+        return found
+
+    def build(self, key: str, sources: Path, out: Path, *options: str | Path) -> measure.Run:
+        """``ankigen build SOURCES -o OUT --deck Bench OPTIONS``, recorded under ``key``."""
+        return self.ankigen(
+            key, ["build", sources, "-o", out, "--deck", DECK, *options], out / f"{DECK}.apkg"
         )
 
 
-# ---- measuring ----------------------------------------------------------------------------------
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:  # in chunks: this process's memory would count in its children's
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
-def _children(pid: int) -> list[int]:
-    found: list[int] = []
-    try:
-        for task in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{task}/children") as handle:
-                found.extend(int(child) for child in handle.read().split())
-    except OSError:
-        pass
-    return found
-
-
-def _memory_kb(pid: int) -> tuple[int, int]:
-    """``(VmRSS, Pss)`` of one process in kB (0 when it is gone)."""
-    rss = pss = 0
-    try:
-        with open(f"/proc/{pid}/status") as handle:
-            rss = next((int(line.split()[1]) for line in handle if line.startswith("VmRSS:")), 0)
-        with open(f"/proc/{pid}/smaps_rollup") as handle:
-            pss = next((int(line.split()[1]) for line in handle if line.startswith("Pss:")), 0)
-    except (OSError, ValueError):
-        pass
-    return rss, pss
-
-
-def tree_memory_kb(pid: int) -> tuple[int, int]:
-    """The summed VmRSS and Pss of ``pid`` and all its descendants, in kB."""
-    rss = pss = 0
-    todo, seen = [pid], set()
-    while todo:
-        current = todo.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        one_rss, one_pss = _memory_kb(current)
-        rss, pss = rss + one_rss, pss + one_pss
-        todo.extend(_children(current))
-    return rss, pss
-
-
-def measure(
-    scenario: str, cmd: list[str], cwd: Path, env: dict[str, str] | None = None
-) -> tuple[float, float, float, float, str]:
-    """Run ``cmd``; return (wall seconds, peak RSS and PSS MB of the process tree, CPU seconds, stdout).
-
-    A sampler thread sums VmRSS (and Pss) over the process tree every 50 ms; the RSS result is the
-    maximum of that and the kernel's ``ru_maxrss`` for the process (exact for single-process runs).
-    """
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=err, env=env)
-        peak = peak_pss = 0
-        done = threading.Event()
-
-        def sample() -> None:
-            nonlocal peak, peak_pss
-            while not done.is_set():
-                rss, pss = tree_memory_kb(proc.pid)
-                peak, peak_pss = max(peak, rss), max(peak_pss, pss)
-                done.wait(SAMPLE_SECONDS)
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        _, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - start
-        done.set()
-        sampler.join()
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        stdout, stderr = out.read(), err.read()
-    if proc.returncode != 0:
-        raise SystemExit(f"{scenario} failed (exit {proc.returncode}):\n{stdout}\n{stderr}")
-    cpu = usage.ru_utime + usage.ru_stime
-    return seconds, max(peak, usage.ru_maxrss) / 1024, peak_pss / 1024, cpu, stdout
-
-
-def _cards_from(stdout: str) -> int:
-    found = re.search(r"— (\d+) cards?", stdout) or re.search(r"^(\d+) cards", stdout, re.MULTILINE)
-    if not found:
-        raise SystemExit(f"no card count in output:\n{stdout}")
-    return int(found.group(1))
-
-
-# ---- the baselines (run in their own subprocess via the hidden `_naive` / `_package` commands) ---
-
-
-def naive_cards(path: Path) -> list[tuple[str, str]]:
-    """The simplest split per format: ``## `` headings, ``Q:``/``A:`` lines, ``---`` separators."""
-    text = path.read_text(encoding="utf-8")
-    if "_qa." in path.name:
-        chunks = re.split(r"^Q: ", text, flags=re.MULTILINE)[1:]
-        return [(q.strip(), a) for q, _, a in (chunk.partition("\nA: ") for chunk in chunks)]
-    if "_questionnaire." in path.name:
-        parts = re.split(r"^---$", text, flags=re.MULTILINE)[1:]
-        return [(parts[i].strip(), parts[i + 1]) for i in range(0, len(parts) - 1, 2)]
-    chunks = re.split(r"^## ", text, flags=re.MULTILINE)[1:]
-    return [(q.strip(), a) for q, _, a in (chunk.partition("\n") for chunk in chunks)]
-
-
-def _genanki_model(fields: list[str]):  # type: ignore[no-untyped-def]
-    import genanki
-
-    return genanki.Model(
-        1_607_392_319,
-        "Bench",
-        fields=[{"name": name} for name in fields],
-        templates=[{"name": "Card 1", "qfmt": "{{Front}}", "afmt": "{{FrontSide}}<hr id=answer>{{Back}}"}],
-    )
-
-
-def run_naive(corpus_dir: Path, out: Path) -> None:
-    """The issue's naive pipeline: a new Markdown converter per card, one genanki package."""
-    import genanki
-    import markdown
-
-    model = _genanki_model(["Front", "Back"])
-    deck = genanki.Deck(2_059_400_110, DECK)
-    for path in sorted(corpus_dir.glob("notes_*")):
-        for question, answer in naive_cards(path):
-            back = markdown.markdown(answer, extensions=NAIVE_EXTENSIONS)
-            deck.add_note(genanki.Note(model=model, fields=[html.escape(question), back]))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        genanki.Package(deck).write_to_file(out)
-    print(f"{len(deck.notes)} cards")
-
-
-def run_package(notes_file: Path, out: Path) -> None:
-    """genanki alone: package notes whose HTML is already rendered (one JSON array per line)."""
-    import genanki
-
-    model = _genanki_model(["Front", "Back", "Context", "Source"])
-    deck = genanki.Deck(2_059_400_110, DECK)
-    with notes_file.open(encoding="utf-8") as lines:
-        for line in lines:
-            guid, fields, tags = json.loads(line)
-            deck.add_note(genanki.Note(model=model, fields=fields, tags=tags, guid=guid))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        genanki.Package(deck).write_to_file(out)
-    print(f"{len(deck.notes)} cards")
-
-
-def export_notes(apkg: Path, notes_file: Path) -> int:
-    """Write the notes of ``apkg`` (GUID, fields, tags) as JSON lines; return how many."""
+def _deck_cards(apkg: Path) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         with zipfile.ZipFile(apkg) as archive:
             archive.extract("collection.anki2", tmp)
         conn = sqlite3.connect(Path(tmp) / "collection.anki2")
-        count = 0
-        with notes_file.open("w", encoding="utf-8") as out:
-            for guid, flds, tags in conn.execute("SELECT guid, flds, tags FROM notes ORDER BY id"):
-                out.write(json.dumps([guid, flds.split("\x1f"), tags.split()], ensure_ascii=False) + "\n")
-                count += 1
+        (count,) = conn.execute("SELECT count(*) FROM notes").fetchone()
         conn.close()
-    return count
+    return int(count)
 
 
-# ---- one size -----------------------------------------------------------------------------------
+def _fresh(folder: Path) -> Path:
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder
 
 
-def _ankigen(*args: str | Path) -> list[str]:
-    return [sys.executable, "-m", "ankigen", "build", *map(str, args)]
+def _row(label: str, cards: int, run: measure.Run) -> str:
+    rate = f"{cards / run.wall:8.0f}" if cards else f"{'':>8}"
+    return (
+        f"{label:<32} {cards or '':>7} {run.wall:7.2f} {run.cpu:7.2f} {run.load:5.2f} {rate} "
+        f"{run.rss_mb:7.1f} {run.pss_mb:7.1f}"
+    )
 
 
-def bench_size(cards: int, seed: int, work: Path, repeat: int = 1) -> list[str]:
-    """Run every scenario at one corpus size; return the report lines.
+# ---- one round --------------------------------------------------------------------------------------
 
-    With ``repeat`` > 1 each scenario runs that many times (from the same starting state: a fresh
-    cache for cold builds, a copy of the cold cache for warm ones) and keeps the fastest time and
-    the highest peak RSS.
-    """
-    src = work / "corpus"
-    files = corpus.generate(src, cards, seed)
+
+def _pair(first: Callable[[], object], second: Callable[[], object], swap: bool) -> None:
+    """Run two compared scenarios back to back, in either order."""
+    for step in (second, first) if swap else (first, second):
+        step()
+
+
+def one_round(b: Bench, number: int, notes: Path) -> None:
+    """Every scenario once: naive/cold, no change, start-up, packaging/warm, --jobs 1, cache round
+    trip, small build (and, in the first round, a cold build of the edited corpus)."""
+    work, src, swap = b.work, b.src, number % 2 == 1
+    out, cache = work / "out", _fresh(work / "cache")
+    shutil.rmtree(out, ignore_errors=True)
+    deck = out / f"{DECK}.apkg"
+    naive = [sys.executable, str(BASELINES), "naive", str(src), str(work / "naive.apkg")]
+    _pair(
+        lambda: b.record("naive", naive, work / "naive.apkg"),
+        lambda: b.build("cold", src, out, "--cache-dir", cache),
+        swap,
+    )
+    if number == 0:
+        baselines.export_notes(deck, notes)
+    before = deck.stat()
+    said = b.build("nochange", src, out, "--cache-dir", cache).stdout
+    after = deck.stat()
+    b.untouched.append((before.st_mtime_ns, before.st_ino) == (after.st_mtime_ns, after.st_ino))
+    b.said = b.said or next((line for line in said.splitlines() if DECK in line), said.strip())
+    b.ankigen("startup", ["--version"])
+
+    target = corpus.edit_target(src)
+    original, stat = target.read_bytes(), target.stat()
+    package = [sys.executable, str(BASELINES), "package", str(notes), str(work / "genanki.apkg")]
+
+    def warm() -> None:
+        os.utime(corpus.edit_one_file(src), (EDITED_MTIME, EDITED_MTIME))
+        b.build("warm", src, out, "--cache-dir", cache)
+
+    _pair(lambda: b.record("package", package, work / "genanki.apkg"), warm, swap)
+    if number == 0:
+        b.build("edited", src, _fresh(work / "edited"), "--cache-dir", _fresh(work / "cache-edited"))
+    target.write_bytes(original)
+    os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    b.build("jobs1", src, _fresh(work / "jobs1"), "--jobs", "1", "--no-cache")
+    b.build("again", src, _fresh(work / "again"), "--cache-dir", cache)
+    small = work / "small" / "notes.md"
+    b.build("small", small, _fresh(work / "small-out"), "--cache-dir", _fresh(work / "small-cache"))
+
+
+def bench_size(cards: int, seed: int, work: Path, rounds: int) -> tuple[list[str], bool]:
+    """Run ``rounds`` rounds at one corpus size; return the summary lines and whether the decks held."""
+    b = Bench(work)
+    files = corpus.generate(_fresh(b.src), cards, seed)
+    corpus.write_file(_fresh(work / "small") / "notes.md", "markdown", SMALL_CARDS, seed)
+    for path in [*b.src.iterdir(), work / "small" / "notes.md"]:
+        os.utime(path, (SOURCE_MTIME, SOURCE_MTIME))
     generated = sum(f.cards for f in files)
-    results: dict[str, Measurement] = {}
-
-    def run(
-        key: str,
-        scenario: str,
-        cmd: Callable[[int], list[str]],
-        apkg: Path,
-        prepare: Callable[[int], None] = _nothing,
-    ) -> None:
-        best: Measurement | None = None
-        for rep in range(repeat):
-            prepare(rep)
-            seconds, rss, pss, cpu, stdout = measure(scenario, cmd(rep), work)
-            found = Measurement(scenario, _cards_from(stdout), seconds, rss, apkg, cpu, pss)
-            if best is not None:
-                if best.seconds < found.seconds:
-                    found.seconds, found.cpu_seconds = best.seconds, best.cpu_seconds
-                found.peak_rss_mb = max(found.peak_rss_mb, best.peak_rss_mb)
-                found.peak_pss_mb = max(found.peak_pss_mb, best.peak_pss_mb)
-            best = found
-        assert best is not None
-        results[key] = best
-        print(best.row(), flush=True)
-
-    def build(out: str, *options: str | Path) -> Callable[[int], list[str]]:
-        return lambda rep: _ankigen(src, "-o", work / out, "--deck", DECK, *options)
-
-    print(f"\n## {generated} cards in {len(files)} files", flush=True)
+    print(f"\n## {generated} cards in {len(files)} files, {rounds} round(s)", flush=True)
     print(HEADER)
     print("-" * len(HEADER), flush=True)
-    naive_apkg, pkg_apkg, notes_file = work / "naive.apkg", work / "genanki.apkg", work / "notes.jsonl"
-    naive_cmd = [sys.executable, __file__, "_naive", str(src), str(naive_apkg)]
-    run("naive", "naive (1 process)", lambda rep: naive_cmd, naive_apkg)
-    cold_cache = work / "cache-cold"
-    run(
-        "cold",
-        "ankigen cold",
-        lambda rep: _ankigen(src, "-o", work / "cold", "--deck", DECK, "--cache-dir", cold_cache / str(rep)),
-        work / "cold" / f"{DECK}.apkg",
-    )
-    export_notes(work / "cold" / f"{DECK}.apkg", notes_file)
-    package_cmd = [sys.executable, __file__, "_package", str(notes_file), str(pkg_apkg)]
-    run("package", "genanki packaging only", lambda rep: package_cmd, pkg_apkg)
-
-    target = sorted(src.glob("notes_*"))[0]
-    before, original = target.stat(), target.read_bytes()
-    warm_cache = work / "cache-warm"
-
-    def restore() -> None:
-        target.write_bytes(original)
-        os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))
-
-    def edit(rep: int) -> None:
-        restore()
-        shutil.rmtree(warm_cache, ignore_errors=True)
-        shutil.copytree(cold_cache / str(repeat - 1), warm_cache)
-        corpus.edit_one_file(src)
-
-    run(
-        "warm",
-        "ankigen warm (1 file edited)",
-        build("warm", "--cache-dir", warm_cache),
-        work / "warm" / f"{DECK}.apkg",
-        edit,
-    )
-    run(
-        "jobs1",
-        "ankigen --jobs 1 --no-cache",
-        build("jobs1", "--jobs", "1", "--no-cache"),
-        work / "jobs1" / f"{DECK}.apkg",
-    )
-    restore()
-    run(
-        "unchanged",
-        "ankigen warm (unchanged)",
-        build("again", "--cache-dir", warm_cache),
-        work / "again" / f"{DECK}.apkg",
-    )
-    return _summary(results, generated)
+    notes = work / "notes.jsonl"
+    for number in range(rounds):
+        print(f"round {number + 1}", flush=True)
+        one_round(b, number, notes)
+    return summarize(b, generated)
 
 
-def _nothing(rep: int) -> None:
-    pass
+# ---- the summary ------------------------------------------------------------------------------------
 
 
-def _summary(r: dict[str, Measurement], generated: int) -> list[str]:
-    def rate(m: Measurement) -> float:
-        return m.cards / m.seconds
+def _median(values: list[float]) -> float:
+    return statistics.median(values)
 
-    def rss(key: str) -> float:
-        return r[key].peak_rss_mb / r["package"].peak_rss_mb
 
-    def pss(key: str) -> float:
-        return r[key].peak_pss_mb / r["package"].peak_pss_mb
+def _mark(ok: bool) -> str:
+    return "ok" if ok else "NO"
 
-    same_counts = {m.cards for m in r.values()} == {generated}
+
+def _yes(ok: bool) -> str:
+    return "yes" if ok else "NO"
+
+
+def _goal(label: str, values: list[float], sense: str = "", limit: float = 0.0, unit: str = "x") -> str:
+    """A line with the median of ``values`` and, when ``sense`` is given, the goal and ok/NO."""
+    value = _median(values)
+    verdict = ""
+    if sense:
+        ok = value >= limit if sense == ">=" else value <= limit
+        verdict = f"(goal {sense} {limit}{unit})  {_mark(ok)}"
+    rounds = " ".join(f"{v:.2f}" for v in values)
+    return f"  {label:<56} {value:6.2f}{unit:<2} {verdict:<22} [{rounds}]"
+
+
+def summarize(b: Bench, generated: int) -> tuple[list[str], bool]:
+    """The table of medians, the goal lines and the byte-identity lines."""
+    r, cores = b.runs, os.cpu_count() or 1
+    lines = ["", f"medians over {len(r['cold'])} round(s) (RSS, PSS: the highest)", HEADER]
+    for key, label in LABELS.items():
+        runs = r[key]
+        median = measure.Run(
+            _median([x.wall for x in runs]),
+            _median([x.cpu for x in runs]),
+            max(x.rss_mb for x in runs),
+            max(x.pss_mb for x in runs),
+            _median([x.load for x in runs]),
+            "",
+        )
+        cards = b.counts.get(b.hashes[key][0], 0) if key in b.hashes else 0
+        lines.append(_row(label, cards, median))
+
+    n = len(r["cold"])
+
+    def per_round(value: Callable[[int], float]) -> list[float]:
+        return [value(i) for i in range(n)]
+
+    def ratio(top: str, bottom: str, what: str = "wall", scale: float = 1.0) -> list[float]:
+        return per_round(lambda i: scale * getattr(r[top][i], what) / getattr(r[bottom][i], what))
+
+    lines += [
+        "",
+        "goals (median of the per-round values; each round's value in brackets):",
+        _goal("cold vs naive, wall (the goal is for 10k cards)", ratio("naive", "cold"), ">=", 1.9),
+        _goal(
+            f"cold vs naive, CPU ({cores} cores x naive CPU / ankigen CPU)",
+            ratio("naive", "cold", "cpu", cores),
+            ">=",
+            1.9,
+        ),
+        _goal("  (ankigen cold CPU / naive CPU)", ratio("cold", "naive", "cpu")),
+        _goal("warm (1 file edited) vs genanki packaging, wall", ratio("warm", "package"), "<=", 1.5),
+        _goal("warm (1 file edited) vs genanki packaging, CPU", ratio("warm", "package", "cpu"), "<=", 1.5),
+        _goal(
+            "no change, wall beyond start-up",
+            per_round(lambda i: r["nochange"][i].wall - r["startup"][i].wall),
+            "<=",
+            0.3,
+            " s",
+        ),
+        _goal(
+            "  (no change, CPU beyond start-up)",
+            per_round(lambda i: r["nochange"][i].cpu - r["startup"][i].cpu),
+            unit=" s",
+        ),
+        f"  {'no change left the deck untouched':<56} {_yes(all(b.untouched)):>6}   (ankigen said: {b.said})",
+        _goal(f"small build ({SMALL_CARDS} cards), wall", [x.wall for x in r["small"]], "<=", 0.3, " s"),
+        _goal("  (small build, CPU)", [x.cpu for x in r["small"]], unit=" s"),
+        _goal(
+            "peak memory cold vs genanki's, RSS (the goal is for 100k)",
+            ratio("cold", "package", "rss_mb"),
+            "<=",
+            1.5,
+        ),
+        _goal("peak memory cold vs genanki's, PSS", ratio("cold", "package", "pss_mb"), "<=", 1.5),
+    ]
+    identity, held = identity_lines(b, generated)
+    return lines + identity, held
+
+
+_DECKS = {"naive": "naive.apkg", "cold": f"again/{DECK}.apkg", "package": "genanki.apkg"}
+
+
+def identity_lines(b: Bench, generated: int) -> tuple[list[str], bool]:
+    """Whether the decks that must be byte-identical are, and every deck holds every card."""
+    h = b.hashes
+    same = {*h["cold"], *h["jobs1"], *h["again"], *h["nochange"]}
+    edited = {*h["warm"], *h["edited"]}
+    counts = {b.counts[d] for key in ("cold", "jobs1", "again", "nochange", "warm", "edited") for d in h[key]}
+    counts |= {b.counts[h["naive"][0]], b.counts[h["package"][0]]}
+    counts_held = counts == {generated}
+    held = len(same) == 1 and len(edited) == 1 and counts_held
     lines = [
         "",
-        f"cards: generated {generated}; every scenario packaged the same number: {_yes(same_counts)}",
-        f"cold vs naive throughput:          {rate(r['cold']) / rate(r['naive']):5.2f}x  (goal >= 1.8x)",
-        f"warm vs genanki packaging time:    {r['warm'].seconds / r['package'].seconds:5.2f}x  (goal <= 3x)",
-        f"peak RSS cold vs genanki's:        {rss('cold'):5.2f}x  (goal <= 1.5x)",
-        f"peak PSS cold vs genanki's:        {pss('cold'):5.2f}x  (shared pages counted once)",
-        f"peak RSS warm vs genanki's:        {rss('warm'):5.2f}x",
-        f"peak RSS --jobs 1 vs genanki's:    {rss('jobs1'):5.2f}x",
-        f"--jobs 1 vs cold (all cores) time: {r['jobs1'].seconds / r['cold'].seconds:5.2f}x",
+        "byte-identical decks (sha256):",
+        f"  cold (every round) == --jobs 1 --no-cache == cache, edit reverted == no change: "
+        f"{_yes(len(same) == 1)}  [{' '.join(sorted(d[:12] for d in same))}]",
+        f"  warm after the edit (every round) == cold build of the edited corpus:        "
+        f"{_yes(len(edited) == 1)}  [{' '.join(sorted(d[:12] for d in edited))}]",
+        f"  every deck (and both baselines') holds the {generated} generated cards: {_yes(counts_held)}",
     ]
-    sizes = {key: r[key].apkg.stat().st_size for key in ("cold", "package", "naive")}
+    sizes = {key: (b.work / name).stat().st_size / 1e6 for key, name in _DECKS.items()}
     lines.append(
-        f".apkg size: ankigen (deflated) {sizes['cold'] / 1e6:.2f} MB; genanki, same notes "
-        f"{sizes['package'] / 1e6:.2f} MB ({sizes['package'] / sizes['cold']:.1f}x); "
-        f"naive genanki {sizes['naive'] / 1e6:.2f} MB"
+        f".apkg MB: ankigen {sizes['cold']:.2f} (deflated), genanki same notes {sizes['package']:.2f}, "
+        f"naive {sizes['naive']:.2f}"
     )
-    same_warm = _same(r["warm"].apkg, r["jobs1"].apkg)
-    same_cold = _same(r["cold"].apkg, r["unchanged"].apkg)
-    lines.append(f"byte-identical: warm (edited) == --jobs 1 --no-cache (edited): {_yes(same_warm)}")
-    lines.append(f"byte-identical: cold == warm (edit reverted):                 {_yes(same_cold)}")
-    return lines
+    return lines, held
 
 
-def _same(a: Path, b: Path) -> bool:
-    return filecmp.cmp(a, b, shallow=False)
+# ---- the command line -------------------------------------------------------------------------------
 
 
-def _yes(flag: bool) -> str:
-    return "yes" if flag else "NO"
+def machine() -> str:
+    """Python, cores, CPU model, load averages and which ankigen runs."""
+    model = (
+        next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            platform.processor() or "?",
+        )
+        if Path("/proc/cpuinfo").exists()
+        else platform.processor() or "?"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", "import ankigen; print(ankigen.__file__)"], capture_output=True, text=True
+    ).stdout.strip()
+    where = Path(found).parent.parent if found else Path(".")
+    commit = subprocess.run(
+        ["git", "-C", str(where), "log", "-1", "--format=%h %cs"], capture_output=True, text=True
+    ).stdout.strip()
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    return (
+        f"python {platform.python_version()}, {os.cpu_count()} cores ({model}), load {load}\n"
+        f"ankigen: {found or '?'}{f' (git {commit})' if commit else ''}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     """Command line; returns the exit status (1 when a byte-identity or card-count check fails)."""
-    argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["_naive"]:
-        run_naive(Path(argv[1]), Path(argv[2]))
-        return 0
-    if argv[:1] == ["_package"]:
-        run_package(Path(argv[1]), Path(argv[2]))
-        return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000", help="comma-separated card counts [1000,10000]")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of every scenario [3]")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--repeat", type=int, default=1, help="runs per scenario; the fastest counts [1]")
-    parser.add_argument("--keep", type=Path, help="work in this folder and keep it (default: a temp folder)")
+    parser.add_argument("--keep", type=Path, help="work in DIR/<size>/ and keep it (default: a temp folder)")
     args = parser.parse_args(argv)
-    sizes = [int(size) for size in args.sizes.split(",") if size.strip()]
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}")
-    failed = False
-    for size in sizes:
+    print(machine(), flush=True)
+    held = True
+    for size in (int(size) for size in args.sizes.split(",") if size.strip()):
         if args.keep:
-            work = args.keep / str(size)
-            work.mkdir(parents=True, exist_ok=True)
-            lines = bench_size(size, args.seed, work, args.repeat)
+            lines, ok = bench_size(size, args.seed, _fresh(args.keep / str(size)), args.rounds)
         else:
             with tempfile.TemporaryDirectory(prefix="ankigen-bench-") as tmp:
-                lines = bench_size(size, args.seed, Path(tmp), args.repeat)
+                lines, ok = bench_size(size, args.seed, Path(tmp), args.rounds)
         print("\n".join(lines), flush=True)
-        failed = failed or any(line.endswith("NO") for line in lines)
-    return 1 if failed else 0
+        held = held and ok
+    print(f"\nload at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    return 0 if held else 1
 
 
 if __name__ == "__main__":
