@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ankigen import package, rules
-from ankigen.cache import OutcomeCache
+from ankigen.cache import DeckRecords, OutcomeCache
 from ankigen.cloze import anki_numbers, hidden_text
 from ankigen.config import Config, DeckSpec, glob_warnings
+from ankigen.deckfile import DeckFile
 from ankigen.embeds import forget_files
 from ankigen.identity import DeckGuids, deck_name_for, folder_deck_name
 from ankigen.ignores import strip_markers
@@ -111,6 +112,8 @@ class DeckResult:
     deck: Deck
     path: Path | None
     failure: str = ""
+    unchanged: bool = False
+    """The file already held exactly this deck, so it was not written again (:mod:`ankigen.deckfile`)."""
 
 
 @dataclass
@@ -200,14 +203,14 @@ def collect(
     note_format: str = "auto",
     deck_name: str | None = None,
     options: CollectOptions = CollectOptions(),
-    sink: Callable[[Deck, BuiltCard], None] | None = None,
+    sink: Callable[[Deck, BuiltCard, package.NoteFields], None] | None = None,
     tracker: Tracker | None = None,
 ) -> Collected:
     """Read, parse, lint and render every source; group the cards into decks; place their notes
     against ``tracker``'s lock (none: the rule without a lock).
 
-    Cards are kept in ``Deck.cards``, or, with a ``sink``, handed to it one by one (with the
-    rule's GUID; ``Deck.plan`` has the final one) and not kept.
+    Cards are kept in ``Deck.cards``, or, with a ``sink``, handed to it one by one with their
+    note's fields (with the rule's GUID; ``Deck.plan`` has the final one) and not kept.
     """
     decks: dict[str, Deck] = {}
     stray: list[Diagnostic] = glob_warnings(config) if not sources else []
@@ -274,12 +277,13 @@ def collect(
                 tags = tuple(dict.fromkeys((*extra_tags, *card.tags, *_context_tag(card.context))))
                 kept = dataclasses.replace(card, deck=name, tags=tags)
                 built = BuiltCard(kept, deck.guid_for(kept, note_type), html, stored, note_type)
-                deck.records.append(_record(built))
+                fields = _note_fields(built)
+                deck.records.append(_record(built, fields))
                 deck.count += 1
                 if sink is None:
                     deck.cards.append(built)
                 else:
-                    sink(deck, built)
+                    sink(deck, built, fields)
     finally:
         outcomes.close()  # on an error or Ctrl-C here, its workers stop now
         if cache:
@@ -341,12 +345,12 @@ def _cloze_numbers(html: RenderedCard) -> set[int]:
     return anki_numbers(html.front_html) | anki_numbers(html.back_html)
 
 
-def _record(built: BuiltCard) -> NoteRecord:
+def _record(built: BuiltCard, fields: package.NoteFields) -> NoteRecord:
     card = built.card
     media = [m.name for m in built.html.media]
     # A cloze card's answer, to matching, is its answer, else what its clozes hide.
     answer = card.back if not built.note_type.cloze or card.back.strip() else hidden_text(card.front)
-    return NoteRecord.of(card.deck, _note_fields(built), card.front, answer, built.source, card.line, media)
+    return NoteRecord.of(card.deck, fields, card.front, answer, built.source, card.line, media)
 
 
 def _empty_deck(deck: Deck, config: Config) -> Diagnostic:
@@ -404,22 +408,24 @@ def build(
     that would change raises ``LockOutdated`` and nothing is written.
     """
     tracker = tracker or Tracker(None)
-    writers: dict[str, package.DeckWriter] = {}
+    writers: dict[str, DeckFile] = {}
     failures: dict[str, str] = {}
 
-    def write(deck: Deck, built: BuiltCard) -> None:
+    def write(deck: Deck, built: BuiltCard, fields: package.NoteFields) -> None:
         if deck.name in failures:
             return
         try:
             writer = writers.get(deck.name) or _open_writer(writers, output, deck, config.path, tracker)
             guid, mod = tracker.predict(deck.name, deck.records[-1]) or (built.guid, None)
-            fields = dataclasses.replace(_note_fields(built), guid=guid)
+            if guid != fields.guid:
+                fields = dataclasses.replace(fields, guid=guid)
             writer.add(fields, ((m.name, m.path) for m in built.html.media), mod)
         except (OSError, sqlite3.Error) as exc:
             failures[deck.name] = _cannot_write(output / f"{package.slug(deck.name)}.apkg", exc)
             if deck.name in writers:
                 writers.pop(deck.name).discard()
 
+    records = DeckRecords(options.cache_dir) if options.cache_dir else None
     try:
         named, widened = build_sources(sources, config, deck_name)
         collected = collect(named, config, note_format, deck_name, options, write, tracker)
@@ -428,12 +434,16 @@ def build(
             tracker.check_locked(collected.plans)
         stems = package.file_stems(deck.name for deck in collected.decks)
         results = [
-            _finish(deck, writers, failures, output / f"{stems[deck.name]}.apkg", collected.config_file)
+            _finish(
+                deck, writers, failures, output / f"{stems[deck.name]}.apkg", collected.config_file, records
+            )
             for deck in collected.decks
         ]
     finally:
         for writer in writers.values():
             writer.discard()
+        if records:
+            records.close()
     unwritten = {result.deck.name for result in results if result.path is None}
     tracker.save({name: plan for name, plan in collected.plans.items() if name not in unwritten})
     return collected, results
@@ -466,17 +476,16 @@ def build_sources(
 
 
 def _open_writer(
-    writers: dict[str, package.DeckWriter],
+    writers: dict[str, DeckFile],
     output: Path,
     deck: Deck,
     config_file: Path | None,
     tracker: Tracker,
-) -> package.DeckWriter:
+) -> DeckFile:
     """Start writing ``deck``, guessing its mtime from the lock, else from the sources known so
     far to be in it."""
-    output.mkdir(parents=True, exist_ok=True)
     guess = tracker.guess(deck.name) or _deck_mtime(deck.planned or deck.files, config_file)
-    writer = writers[deck.name] = package.DeckWriter(output, deck.name, NOTE_CSS, guess)
+    writer = writers[deck.name] = DeckFile(output, deck.name, NOTE_CSS, guess)
     return writer
 
 
@@ -486,12 +495,14 @@ def _deck_mtime(files: Sequence[Path], config_file: Path | None) -> int:
 
 def _finish(
     deck: Deck,
-    writers: dict[str, package.DeckWriter],
+    writers: dict[str, DeckFile],
     failures: dict[str, str],
     target: Path,
     config_file: Path | None,
+    records: DeckRecords | None,
 ) -> DeckResult:
-    """Write ``deck``'s finished file ``target``, or say why it is not written."""
+    """Write ``deck``'s finished file ``target`` (unless ``records`` show it holds the deck
+    already), or say why it is not written."""
     writer = writers.pop(deck.name, None)
     if deck.errors:
         if writer:
@@ -499,25 +510,23 @@ def _finish(
         return DeckResult(deck, None, "not written: the sources have errors")
     if deck.name in failures:
         return DeckResult(deck, None, failures[deck.name])
-    output = target.parent
     if writer is None and not deck.plan.carried:
         return DeckResult(deck, None)  # no cards: the collect step warned (empty-deck)
     times = deck.plan.times
     mtime = max([*times, RELEASE_EPOCH]) if times else _deck_mtime(deck.files, config_file)
     try:
         if writer is None:  # only removed notes are carried
-            output.mkdir(parents=True, exist_ok=True)
-            writer = package.DeckWriter(output, deck.name, NOTE_CSS, mtime)
+            writer = DeckFile(target.parent, deck.name, NOTE_CSS, mtime)
         for fields in deck.plan.carried:
             writer.add(fields)
         stamps = [(note.guid, note.time) for note in deck.plan.notes]
         stamps += [
             (fields.guid, t) for fields, t in zip(deck.plan.carried, deck.plan.carried_times, strict=True)
         ]
-        writer.finish(target, mtime, stamps)
+        _, written = writer.finish(target, mtime, stamps, records)
     except (OSError, sqlite3.Error) as exc:
         return DeckResult(deck, None, _cannot_write(target, exc))
-    return DeckResult(deck, target)
+    return DeckResult(deck, target, unchanged=not written)
 
 
 def _cannot_write(target: Path, exc: Exception) -> str:

@@ -1,0 +1,126 @@
+"""One deck's ``.apkg`` as a build makes it, written only when it is not already the file in place.
+
+While a deck's notes come, a digest is taken of everything its file is made from: each note's note
+type, fields and tags and the media it names (media names are hashes of their bytes), then the
+notes' final GUIDs and times, the deck's name, time and CSS, and the code that writes it (ankigen's
+modules and libraries, :func:`ankigen.cache.renderer_fingerprint`, and SQLite's, zlib's and
+Python's versions). The same digest gives the same bytes. When the cache database records that
+digest for the target and the file there still has the SHA-256 recorded with it, the file is left
+as it is — not even its time changes — and nothing of it is packaged; otherwise it is written and
+recorded. Without a cache (``--no-cache``) every deck is written.
+
+A deck's notes are held in memory until packaged, up to :data:`HELD_CHARS`; a larger deck's are
+streamed into its temporary collection as they come (:class:`ankigen.package.DeckWriter`), so
+memory stays bounded whatever the deck's size.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import sys
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from ankigen.cache import DeckRecords, renderer_fingerprint
+from ankigen.notetype import NoteType
+from ankigen.package import DeckWriter, NoteFields
+
+HELD_CHARS = 32_000_000
+"""A deck's notes are held until packaged up to about this many characters of fields (some 25,000
+notes); beyond it they are streamed into the deck's temporary collection."""
+_FORMAT = "ankigen deck digest 1"
+
+Media = tuple[tuple[str, Path], ...]
+
+
+class DeckFile:
+    """Collects one deck's notes; :meth:`finish` writes its file unless it already holds them.
+
+    ``mtime`` is the best guess of the deck's time, used when the notes must be streamed before
+    the final one is known.
+    """
+
+    def __init__(self, folder: Path, deck_name: str, css: str, mtime: int) -> None:
+        self.folder = folder
+        self.deck_name = deck_name
+        self.css = css
+        self.mtime = mtime
+        self.count = 0
+        self._held: list[tuple[NoteFields, Media, int | None]] = []
+        self._held_chars = 0
+        self._writer: DeckWriter | None = None
+        self._notes = hashlib.sha256()
+        self._note_types: dict[int, NoteType] = {}
+        self._media: dict[str, Path] = {}
+
+    def add(self, fields: NoteFields, media: Iterable[tuple[str, Path]] = (), mod: int | None = None) -> None:
+        """Add one note stamped ``mod`` (a guess, replaced by :meth:`finish`'s), with its media."""
+        media = tuple(media)
+        flds, tags = "\x1f".join(fields.values()), " ".join(fields.tags)
+        names = "\x1f".join(name for name, _ in media)
+        note = f"{fields.note_type.id}\x00{len(flds)}:{flds}{len(tags)}:{tags}{len(names)}:{names}"
+        self._notes.update(note.encode("utf-8", "surrogatepass"))
+        self._note_types.setdefault(fields.note_type.id, fields.note_type)
+        self._media.update(media)
+        self.count += 1
+        if self._writer is not None:
+            self._writer.add(fields, media, mod)
+            return
+        self._held.append((fields, media, mod))
+        self._held_chars += len(flds)
+        if self._held_chars > HELD_CHARS:
+            self._writer = self._open(self.mtime)
+            for held in self._held:
+                self._writer.add(*held)
+            self._held = []
+
+    def finish(
+        self, target: Path, mtime: int, stamps: Sequence[tuple[str, int]], records: DeckRecords | None
+    ) -> tuple[str, bool]:
+        """Write the deck to ``target`` stamped ``mtime``, each note with its final ``(GUID, time)``
+        from ``stamps`` (in the order added) — unless ``records`` show the file there already is
+        exactly that deck. Returns the SHA-256 of the file and whether it was written."""
+        try:
+            if len(stamps) != self.count:
+                raise ValueError(f"{len(stamps)} stamps for {self.count} notes")
+            content = self.digest(mtime, stamps) if records is not None else ""
+            kept = records.holds(target, content) if records is not None else None
+            if kept is not None:
+                return kept, False
+            if self._writer is None:
+                self._writer = self._open(mtime)
+                for (fields, media, _), (guid, mod) in zip(self._held, stamps, strict=True):
+                    self._writer.add(
+                        fields if fields.guid == guid else replace(fields, guid=guid), media, mod
+                    )
+            writer, self._writer = self._writer, None
+            written = writer.finish(target, mtime, stamps)
+        finally:
+            self.discard()
+        if records is not None:
+            records.record(target, content, written)
+        return written, True
+
+    def digest(self, mtime: int, stamps: Sequence[tuple[str, int]]) -> str:
+        """The digest of the file this deck makes with ``mtime`` and ``stamps``."""
+        made_by = [_FORMAT, renderer_fingerprint(), sqlite3.sqlite_version, zlib.ZLIB_RUNTIME_VERSION]
+        made_by.append(sys.version)
+        note_types = [repr(note_type) for note_type in self._note_types.values()]
+        deck = [self.deck_name, self.css, mtime, note_types, sorted(self._media)]
+        header = json.dumps([made_by, deck, stamps], ensure_ascii=False).encode("utf-8", "surrogatepass")
+        return hashlib.sha256(header + self._notes.digest()).hexdigest()
+
+    def discard(self) -> None:
+        """Drop the deck (nothing is written)."""
+        self._held = []
+        if self._writer is not None:
+            self._writer.discard()
+            self._writer = None
+
+    def _open(self, mtime: int) -> DeckWriter:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        return DeckWriter(self.folder, self.deck_name, self.css, mtime)
