@@ -9,6 +9,7 @@ import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from ankigen import package, rules
@@ -557,8 +558,10 @@ def _downgrade(diagnostic: Diagnostic) -> Diagnostic:
     return diagnostic
 
 
-def _context_tag(context: Sequence[str]) -> tuple[str, ...]:
-    """The card's sections as one hierarchical tag, e.g. ``Probability::Sum_Rule``."""
+@lru_cache(maxsize=4096)
+def _context_tag(context: tuple[str, ...]) -> tuple[str, ...]:
+    """The card's sections as one hierarchical tag, e.g. ``Probability::Sum_Rule`` (the cards of a
+    section share it: it is made once)."""
     parts = [re.sub(r"[\s\"]+", "_", re.sub(r"[*`]+", "", part).strip()).strip("_") for part in context]
     parts = [part for part in parts if part]
     return ("::".join(parts),) if parts else ()

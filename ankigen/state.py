@@ -26,10 +26,10 @@ import hashlib
 import html
 import json
 import os
-import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from json.encoder import encode_basestring
 from pathlib import Path
 
 from ankigen import rules
@@ -44,18 +44,27 @@ from ankigen.sources import display_path
 
 REMOVED_TAG = "ankigen::removed"
 """The tag of every note that left the sources (search ``tag:ankigen::removed`` in Anki's browser)."""
-_SPACES = re.compile(r"\s+")
 
 
 def one_line(text: str) -> str:
-    """``text`` with whitespace runs collapsed to one space, trimmed."""
-    return _SPACES.sub(" ", text).strip()
+    """``text`` with whitespace runs collapsed to one space, trimmed (``str.split`` and ``\\s``
+    know the same whitespace)."""
+    return " ".join(text.split())
 
 
 def digest(*parts: object) -> str:
-    """A short, stable digest of ``parts`` (JSON-encoded)."""
-    data = json.dumps(parts, ensure_ascii=False, sort_keys=True).encode("utf-8", "surrogatepass")
-    return hashlib.sha256(data).hexdigest()[:16]
+    """A short, stable digest of ``parts``: of their JSON (``json.dumps(parts, ensure_ascii=False,
+    sort_keys=True)``, written here without the encoder's overhead for strings and lists of them)."""
+    data = "[" + ", ".join(map(_json, parts)) + "]"
+    return hashlib.sha256(data.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def _json(part: object) -> str:
+    if isinstance(part, str):
+        return encode_basestring(part)
+    if isinstance(part, (list, tuple)) and all(isinstance(item, str) for item in part):
+        return "[" + ", ".join(map(encode_basestring, part)) + "]"
+    return json.dumps(part, ensure_ascii=False, sort_keys=True)
 
 
 @dataclass(frozen=True)
