@@ -257,6 +257,7 @@ def collect(
                 diagnostics=(*diagnostics, *marker_problems),
             )
 
+    digested = tracker is not None and tracker.keeps_lock
     total = sum(_size(source.path) for source in files)
     progress = options.progress
     cache = OutcomeCache(options.cache_dir) if options.cache_dir else None
@@ -279,7 +280,7 @@ def collect(
                 kept = dataclasses.replace(card, deck=name, tags=tags)
                 built = BuiltCard(kept, deck.guid_for(kept, note_type), html, stored, note_type)
                 fields = _note_fields(built)
-                deck.records.append(_record(built, fields))
+                deck.records.append(_record(built, fields, digested))
                 deck.count += 1
                 if sink is None:
                     deck.cards.append(built)
@@ -346,12 +347,12 @@ def _cloze_numbers(html: RenderedCard) -> set[int]:
     return anki_numbers(html.front_html) | anki_numbers(html.back_html)
 
 
-def _record(built: BuiltCard, fields: package.NoteFields) -> NoteRecord:
+def _record(built: BuiltCard, fields: package.NoteFields, digested: bool) -> NoteRecord:
     card = built.card
     media = [m.name for m in built.html.media]
     # A cloze card's answer, to matching, is its answer, else what its clozes hide.
     answer = card.back if not built.note_type.cloze or card.back.strip() else hidden_text(card.front)
-    return NoteRecord.of(card.deck, fields, card.front, answer, built.source, card.line, media)
+    return NoteRecord.of(card.deck, fields, card.front, answer, built.source, card.line, media, digested)
 
 
 def _empty_deck(deck: Deck, config: Config) -> Diagnostic:

@@ -109,6 +109,8 @@ def question_key(front: str) -> str:
 
 
 _BASE91 = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&()*+,-./:;<=>?@[]^_`{|}~"
+_BASE91_PAIRS = [high + low for high in _BASE91 for low in _BASE91]
+"""Two base-91 digits at a time (half the divisions)."""
 
 
 def guid_for(*values: object) -> str:
@@ -116,9 +118,11 @@ def guid_for(*values: object) -> str:
     SHA-256 of the values joined by ``__``, in Anki's base-91 digits."""
     number = int.from_bytes(hashlib.sha256("__".join(map(str, values)).encode("utf-8")).digest()[:8], "big")
     digits = []
-    while number > 0:
-        number, digit = divmod(number, 91)
-        digits.append(_BASE91[digit])
+    while number >= 91 * 91:
+        number, pair = divmod(number, 91 * 91)
+        digits.append(_BASE91_PAIRS[pair])
+    if number:
+        digits.append(_BASE91_PAIRS[number] if number >= 91 else _BASE91[number])
     return "".join(reversed(digits))
 
 

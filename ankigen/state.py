@@ -87,11 +87,23 @@ class NoteRecord:
 
     @classmethod
     def of(
-        cls, deck: str, fields: NoteFields, front: str, back: str, file: str, line: int, media: Iterable[str]
+        cls,
+        deck: str,
+        fields: NoteFields,
+        front: str,
+        back: str,
+        file: str,
+        line: int,
+        media: Iterable[str],
+        digested: bool = True,
     ) -> NoteRecord:
-        """The record of a note with packaged ``fields``, written as ``front``/``back`` at ``file:line``."""
-        parts: list[object] = [deck, fields.front, fields.back, fields.context, fields.tags, sorted(media)]
+        """The record of a note with packaged ``fields``, written as ``front``/``back`` at ``file:line``;
+        without ``digested``, its answer and content digests are left empty (for a build that
+        neither reads nor writes a lock, :attr:`Tracker.keeps_lock`)."""
         name = fields.note_type.name
+        if not digested:
+            return cls(one_line(front), "", "", file, line, fields.guid, name)
+        parts: list[object] = [deck, fields.front, fields.back, fields.context, fields.tags, sorted(media)]
         if name != BASIC.name:
             parts.append(name)
         content = digest(*parts)
@@ -339,6 +351,11 @@ class Tracker:
         if self.path is not None:
             self.entries = read_lock(self.path, display_path(self.path))
         return self
+
+    @property
+    def keeps_lock(self) -> bool:
+        """Whether notes are matched to a lock or a lock is written: else their digests go unused."""
+        return self.entries is not None or self.write
 
     def decks(self) -> list[str]:
         """The decks the lock knows, sorted."""
