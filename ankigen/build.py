@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from ankigen import package, rules
+from ankigen import package, rebuild, rules
 from ankigen.cache import DeckRecords, OutcomeCache
 from ankigen.cloze import anki_numbers, hidden_text
 from ankigen.config import Config, DeckSpec, glob_warnings
@@ -26,6 +26,7 @@ from ankigen.pipeline import FileJob, process_all
 from ankigen.sources import display_path, find_sources, read_source, text_name
 from ankigen.state import DeckPlan, NoteRecord, Tracker, note_type_warnings
 
+_SOURCE_ERRORS = "not written: the sources have errors"
 DEFAULT_SOURCES = Path("seeds")
 """The notes read when no sources are given and the config names none (relative to the root)."""
 
@@ -115,6 +116,8 @@ class DeckResult:
     failure: str = ""
     unchanged: bool = False
     """The file already held exactly this deck, so it was not written again (:mod:`ankigen.deckfile`)."""
+    sha256: str = ""
+    """The SHA-256 of the deck's file, when there is one."""
 
 
 @dataclass
@@ -169,6 +172,12 @@ def _in_config_order(files: list[SourceFile], config: Config) -> list[SourceFile
     return [next(claimed) if f.path.resolve() in order else f for f in files]
 
 
+def _files_to_read(sources: Sequence[Path], config: Config, deck_name: str | None) -> list[SourceFile]:
+    """The files ``collect`` reads, in its order (without ``--deck``, the config's in its order)."""
+    files = source_files(sources, config)
+    return files if deck_name is not None else _in_config_order(files, config)
+
+
 def notes_root(given: Path, config: Config) -> Path:
     """The notes' root of a source the user named: the config's folder when it holds the source,
     else the folder named (for a file, its folder). Media must stay inside it, and the ``Source``
@@ -215,9 +224,7 @@ def collect(
     """
     decks: dict[str, Deck] = {}
     stray: list[Diagnostic] = glob_warnings(config) if not sources else []
-    files = source_files(sources, config)
-    if deck_name is None:
-        files = _in_config_order(files, config)
+    files = _files_to_read(sources, config, deck_name)
     forget_files()  # embeds are looked up in the tree as it is now
     planned = _planned_decks(files, config, deck_name)
     ignores = config.ignores()
@@ -412,8 +419,11 @@ def build(
     tracker = tracker or Tracker(None)
     writers: dict[str, DeckFile] = {}
     failures: dict[str, str] = {}
+    last: _LastBuild | None = None
 
     def write(deck: Deck, built: BuiltCard, fields: package.NoteFields) -> None:
+        if last is not None and (built.html.images or built.html.media):
+            last.pictured = True
         if deck.name in failures:
             return
         try:
@@ -430,6 +440,11 @@ def build(
     records = DeckRecords(options.cache_dir) if options.cache_dir else None
     try:
         named, widened = build_sources(sources, config, deck_name)
+        if records is not None:
+            last = _LastBuild(records, named, config, output, note_format, deck_name, tracker, locked)
+            replayed = last.replay(widened)
+            if replayed is not None:
+                return replayed
         collected = collect(named, config, note_format, deck_name, options, write, tracker)
         collected.widened = widened
         if locked:
@@ -441,14 +456,96 @@ def build(
             )
             for deck in collected.decks
         ]
+        unwritten = {result.deck.name for result in results if result.path is None}
+        settled = tracker.save({n: plan for n, plan in collected.plans.items() if n not in unwritten})
+        if last is not None:
+            last.record(collected, results, settled)
     finally:
         for writer in writers.values():
             writer.discard()
         if records:
             records.close()
-    unwritten = {result.deck.name for result in results if result.path is None}
-    tracker.save({name: plan for name, plan in collected.plans.items() if name not in unwritten})
     return collected, results
+
+
+class _LastBuild:
+    """The last build of the same selection, as :mod:`ankigen.rebuild` records it: replayed when
+    this build's inputs are the same, else replaced by this build's when it may be."""
+
+    def __init__(
+        self,
+        records: DeckRecords,
+        named: Sequence[Path],
+        config: Config,
+        output: Path,
+        note_format: str,
+        deck_name: str | None,
+        tracker: Tracker,
+        locked: bool,
+    ) -> None:
+        self.records, self.named, self.config, self.deck_name, self.tracker = (
+            records,
+            named,
+            config,
+            deck_name,
+            tracker,
+        )
+        command = [output.resolve(), note_format, deck_name, locked, config.path, *named]
+        self.selection = rebuild.selection_key(command)
+        self.inputs = self._inputs()
+        self.pictured = False
+        """Whether a card names an image: then the build depends on the tree, and is not recorded."""
+
+    def _inputs(self) -> str:
+        files = _files_to_read(self.named, self.config, self.deck_name)
+        found = glob_warnings(self.config) if not self.named else []
+        lock_files = sorted({e.file for e in self.tracker.entries or ()})
+        read = [(f.path, f.root, f.explicit) for f in files]
+        return rebuild.inputs_digest(read, self.config.path, found, self.tracker.path, lock_files)
+
+    def replay(self, widened: list[DeckSpec]) -> tuple[Collected, list[DeckResult]] | None:
+        """The last build's decks and results, when its inputs were these and its files are untouched."""
+        value = self.records.last_build(self.selection, self.inputs)
+        summary = rebuild.BuildSummary.decode(value) if value is not None else None
+        if summary is None or not summary.untouched():
+            return None
+        decks, results = [], []
+        for kept in summary.decks:
+            deck = Deck(kept.name, diagnostics=list(kept.diagnostics), skipped=kept.skipped, count=kept.count)
+            path = Path(kept.path) if kept.path is not None else None
+            decks.append(deck)
+            results.append(
+                DeckResult(deck, path, kept.failure, unchanged=path is not None, sha256=kept.sha256)
+            )
+        collected = Collected(
+            decks, list(summary.stray), self.config.path, {}, Counter(summary.ignored), widened
+        )
+        return collected, results
+
+    def record(self, collected: Collected, results: list[DeckResult], settled: bool) -> None:
+        """Record this build for the next one, if its outcome depends on its inputs alone: the lock
+        was ``settled`` (no note got the current time), no card names an image, and every deck was
+        written (or not for its sources' errors, or empty)."""
+        if not settled or self.pictured:
+            return
+        if any(r.path is None and r.failure not in ("", _SOURCE_ERRORS) for r in results):
+            return
+        if self._inputs() != self.inputs:
+            return  # a file changed while it was being built
+        decks = tuple(
+            rebuild.DeckSummary(
+                r.deck.name,
+                r.deck.count,
+                r.deck.skipped,
+                tuple(r.deck.diagnostics),
+                str(r.path) if r.path is not None else None,
+                r.failure,
+                r.sha256,
+            )
+            for r in results
+        )
+        summary = rebuild.BuildSummary(decks, tuple(collected.diagnostics), dict(collected.ignored))
+        self.records.record_build(self.selection, self.inputs, summary.encode())
 
 
 def build_sources(
@@ -509,7 +606,7 @@ def _finish(
     if deck.errors:
         if writer:
             writer.discard()
-        return DeckResult(deck, None, "not written: the sources have errors")
+        return DeckResult(deck, None, _SOURCE_ERRORS)
     if deck.name in failures:
         return DeckResult(deck, None, failures[deck.name])
     if writer is None and not deck.plan.carried:
@@ -525,10 +622,10 @@ def _finish(
         stamps += [
             (fields.guid, t) for fields, t in zip(deck.plan.carried, deck.plan.carried_times, strict=True)
         ]
-        _, written = writer.finish(target, mtime, stamps, records)
+        sha256, written = writer.finish(target, mtime, stamps, records)
     except (OSError, sqlite3.Error) as exc:
         return DeckResult(deck, None, _cannot_write(target, exc))
-    return DeckResult(deck, target, unchanged=not written)
+    return DeckResult(deck, target, unchanged=not written, sha256=sha256)
 
 
 def _cannot_write(target: Path, exc: Exception) -> str:

@@ -14,6 +14,7 @@ import os
 import re
 import sqlite3
 import sys
+import zlib
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
@@ -126,6 +127,12 @@ def _connect(folder: Path, *tables: str) -> sqlite3.Connection | None:
         return None
 
 
+def writer_fingerprint() -> list[str]:
+    """What the bytes of a file ankigen writes depend on besides its content: ankigen's code and
+    libraries (:func:`renderer_fingerprint`) and the versions of SQLite, zlib and Python."""
+    return [renderer_fingerprint(), sqlite3.sqlite_version, zlib.ZLIB_RUNTIME_VERSION, sys.version]
+
+
 class OutcomeCache:
     """Bytes by key, verified by checksum; errors only ever cost the cache, never the build."""
 
@@ -189,11 +196,14 @@ class OutcomeCache:
 
 class DeckRecords:
     """What each deck file written with this cache holds, by the file's path: the digest of the
-    content it was made from and the SHA-256 of its bytes (see :mod:`ankigen.deckfile`)."""
+    content it was made from and the SHA-256 of its bytes (see :mod:`ankigen.deckfile`); and what
+    the last build of each selection said (see :mod:`ankigen.rebuild`)."""
 
     def __init__(self, folder: Path) -> None:
         self._conn = _connect(
-            folder, "CREATE TABLE IF NOT EXISTS written (path TEXT PRIMARY KEY, content TEXT, sha256 TEXT)"
+            folder,
+            "CREATE TABLE IF NOT EXISTS written (path TEXT PRIMARY KEY, content TEXT, sha256 TEXT)",
+            "CREATE TABLE IF NOT EXISTS build (selection TEXT PRIMARY KEY, inputs TEXT, summary BLOB)",
         )
 
     def holds(self, path: Path, content: str) -> str | None:
@@ -223,6 +233,25 @@ class DeckRecords:
             self._conn.execute(
                 "INSERT OR REPLACE INTO written VALUES (?, ?, ?)", (str(path.resolve()), content, sha256)
             )
+
+    def last_build(self, selection: str, inputs: str) -> bytes | None:
+        """What the last build of ``selection`` recorded, if its inputs' digest was ``inputs``."""
+        if self._conn is None:
+            return None
+        try:
+            row = self._conn.execute(
+                "SELECT summary FROM build WHERE selection = ? AND inputs = ?", (selection, inputs)
+            ).fetchone()
+        except sqlite3.Error:
+            return None
+        return row[0] if row is not None and isinstance(row[0], bytes) else None
+
+    def record_build(self, selection: str, inputs: str, summary: bytes) -> None:
+        """Record what the build of ``selection`` with inputs ``inputs`` said (replacing the last)."""
+        if self._conn is None:
+            return
+        with contextlib.suppress(sqlite3.Error):
+            self._conn.execute("INSERT OR REPLACE INTO build VALUES (?, ?, ?)", (selection, inputs, summary))
 
     def close(self) -> None:
         """Close the database."""

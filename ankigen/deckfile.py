@@ -2,12 +2,12 @@
 
 While a deck's notes come, a digest is taken of everything its file is made from: each note's note
 type, fields and tags and the media it names (media names are hashes of their bytes), then the
-notes' final GUIDs and times, the deck's name, time and CSS, and the code that writes it (ankigen's
-modules and libraries, :func:`ankigen.cache.renderer_fingerprint`, and SQLite's, zlib's and
-Python's versions). The same digest gives the same bytes. When the cache database records that
-digest for the target and the file there still has the SHA-256 recorded with it, the file is left
-as it is — not even its time changes — and nothing of it is packaged; otherwise it is written and
-recorded. Without a cache (``--no-cache``) every deck is written.
+notes' final GUIDs and times, the deck's name, time and CSS, and what writes it
+(:func:`ankigen.cache.writer_fingerprint`: ankigen's modules and libraries, SQLite, zlib, Python).
+The same digest gives the same bytes. When the cache database records that digest for the target
+and the file there still has the SHA-256 recorded with it, the file is left as it is — not even
+its time changes — and nothing of it is packaged; otherwise it is written and recorded. Without a
+cache (``--no-cache``) every deck is written.
 
 A deck's notes are held in memory until packaged, up to :data:`HELD_CHARS`; a larger deck's are
 streamed into its temporary collection as they come (:class:`ankigen.package.DeckWriter`), so
@@ -18,14 +18,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
-import sys
-import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from ankigen.cache import DeckRecords, renderer_fingerprint
+from ankigen.cache import DeckRecords, writer_fingerprint
 from ankigen.notetype import NoteType
 from ankigen.package import DeckWriter, NoteFields
 
@@ -107,8 +104,7 @@ class DeckFile:
 
     def digest(self, mtime: int, stamps: Sequence[tuple[str, int]]) -> str:
         """The digest of the file this deck makes with ``mtime`` and ``stamps``."""
-        made_by = [_FORMAT, renderer_fingerprint(), sqlite3.sqlite_version, zlib.ZLIB_RUNTIME_VERSION]
-        made_by.append(sys.version)
+        made_by = [_FORMAT, *writer_fingerprint()]
         note_types = [repr(note_type) for note_type in self._note_types.values()]
         deck = [self.deck_name, self.css, mtime, note_types, sorted(self._media)]
         header = json.dumps([made_by, deck, stamps], ensure_ascii=False).encode("utf-8", "surrogatepass")

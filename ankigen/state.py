@@ -424,12 +424,20 @@ class Tracker:
             f"--locked: {shown} is not current ({changes}); run `ankigen build` and commit {shown}"
         )
 
-    def save(self, plans: dict[str, DeckPlan]) -> None:
-        """Write the lock after a build (atomically, and only when it changed and may be written)."""
+    def save(self, plans: dict[str, DeckPlan]) -> bool:
+        """Write the lock after a build (atomically, and only when it changed and may be written);
+        returns whether the build leaves the lock as it was (so no note got the current time)."""
+        if self.entries is None:  # no lock: every note has the deck's time
+            if self.write and self.path is not None:
+                write_lock(self.path, self.next_text(plans))
+                return False
+            return True
+        text = self.next_text(plans)
+        if text == self.current_text():
+            return True
         if self.write and self.path is not None:
-            text = self.next_text(plans)
-            if text != self.current_text():
-                write_lock(self.path, text)
+            write_lock(self.path, text)
+        return False
 
     def current_text(self) -> str | None:
         """The lock file's text as it is (``None`` when there is none)."""

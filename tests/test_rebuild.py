@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, SEEDS, run
 
-from ankigen import deckfile
+from ankigen import cache, deckfile
 
 UNCHANGED = "; unchanged, not rewritten"
 
@@ -118,7 +118,7 @@ def test_another_time_or_another_ankigen_writes_the_deck_again(
     assert all(line.endswith(UNCHANGED) for line in _build())
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1900000001")  # every note and the deck get a new time
     assert not any(line.endswith(UNCHANGED) for line in _build())
-    monkeypatch.setattr(deckfile, "renderer_fingerprint", lambda: "another ankigen")
+    monkeypatch.setattr(cache, "renderer_fingerprint", lambda: "another ankigen")  # what writes decks
     assert not any(line.endswith(UNCHANGED) for line in _build())
 
 
@@ -182,3 +182,77 @@ def test_the_lock_and_removed_notes_behave_as_in_a_full_build(
     assert {p.name: p.read_bytes() for p in (work / "output").iterdir()} == {
         p.name: p.read_bytes() for p in (work / "full").iterdir()
     }
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    result = run(*args)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_a_build_with_the_same_inputs_says_what_the_last_one_said_without_building(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    notes = _notes(tmp_path / "notes")
+    (notes / "warned.md").write_text("# Warned\n\n## Empty?\n\n## Twice?\n\nA.\n\n## Twice?\n\nB.\n", "utf-8")
+    (notes / "broken.md").write_bytes(b"# Broken\n\n## Binary?\n\n\x00\x01\n")
+    first = _run("build", "notes", "-o", "out")
+    assert first[0] == 0 and "duplicate-question" in first[2] and "binary-file" in first[2]
+    second = _run("build", "notes", "-o", "out")
+    assert second[1] == "".join(line + UNCHANGED + "\n" for line in first[1].splitlines())
+
+    def nothing_is_built(*args: object, **kwargs: object) -> object:
+        raise AssertionError("the notes were read, rendered or packaged again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr("ankigen.build.collect", nothing_is_built)
+        patched.setattr(deckfile.DeckFile, "finish", nothing_is_built)
+        third = _run("build", "notes", "-o", "out")
+    assert third == second
+    with monkeypatch.context() as patched:  # a deck file altered: the build is made again
+        patched.setattr("ankigen.build.collect", nothing_is_built)
+        (tmp_path / "out" / "Warned.apkg").write_bytes(b"not a deck")
+        with pytest.raises(AssertionError, match="read, rendered or packaged again"):
+            run("build", "notes", "-o", "out")
+    assert _run("build", "notes", "-o", "out")[1].count(UNCHANGED) == 2
+
+
+def test_any_changed_input_builds_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    notes = _notes(tmp_path / "notes")
+    _build()
+    algebra = notes / "algebra.md"
+    os.utime(algebra, (2_000_000_000, 2_000_000_000))  # the deck's time follows its files' times
+    assert [line.endswith(UNCHANGED) for line in _build()] == [False, True]
+    assert [line.endswith(UNCHANGED) for line in _build()] == [True, True]
+    (notes / "calculus.md").write_text("# Calculus\n\n## What is a limit?\n\nA value.\n", "utf-8")
+    assert "out/Calculus.apkg: Calculus — 1 card (0 skipped, 0 warnings)" in _build()
+    (tmp_path / "ankigen.toml").write_text('[[deck]]\nname = "All"\nsources = ["notes/*.md"]\n', "utf-8")
+    assert _build() == ["out/All.apkg: All — 61 cards (0 skipped, 0 warnings)"]
+
+
+def test_a_deck_naming_an_image_is_never_taken_on_trust(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    notes = _notes(tmp_path / "notes")
+    (notes / "picture.md").write_text("# Picture\n\n## What is shown?\n\n![dot](dot.png)\n", "utf-8")
+    (notes / "dot.png").write_bytes(b"\x89PNG first")
+    _build()
+    picture = "out/Picture.apkg: Picture — 1 card (0 skipped, 0 warnings)"
+    assert picture + UNCHANGED in _build()
+    (notes / "dot.png").write_bytes(b"\x89PNG second")  # the same note, another image
+    assert picture in _build()
+    _build("--no-cache", output="full")
+    assert (tmp_path / "full" / "Picture.apkg").read_bytes() == (
+        tmp_path / "out" / "Picture.apkg"
+    ).read_bytes()
+
+
+def test_a_deleted_lock_is_written_again(project: Path) -> None:
+    assert run("build").exit_code == 0
+    lock = (project / "ankigen.lock").read_text("utf-8")
+    assert all(line.endswith(UNCHANGED) for line in run("build").stdout.splitlines())
+    (project / "ankigen.lock").unlink()
+    assert run("build").exit_code == 0
+    assert (project / "ankigen.lock").read_text("utf-8") == lock
