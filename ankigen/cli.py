@@ -322,7 +322,8 @@ def build_command(notes: Selection, output: Path | None, deck: str | None, locke
                 + ("; unchanged, not rewritten" if result.unchanged else "")
             )
     if notes.config.single_apkg:
-        failed = _write_single(out_dir / notes.config.single_apkg, results, quiet) or failed
+        target = out_dir / notes.config.single_apkg
+        failed = _write_single(target, results, notes.options.cache_dir, quiet) or failed
     if notes.config.folder_decks and not quiet:
         _note_renamed_decks(out_dir, results, notes.config.single_apkg)
     if (diagnostics or collected.ignored) and not quiet:
@@ -331,23 +332,31 @@ def build_command(notes: Selection, output: Path | None, deck: str | None, locke
         sys.exit(1)
 
 
-def _write_single(target: Path, results: list[DeckResult], quiet: bool) -> bool:
-    """Bundle every written deck into ``target`` (``single_apkg``); whether that failed."""
+def _write_single(target: Path, results: list[DeckResult], cache_dir: Path | None, quiet: bool) -> bool:
+    """Bundle every written deck into ``target`` (``single_apkg``), unless it already is that
+    bundle; whether that failed."""
     import sqlite3
 
-    from ankigen.bundle import write_bundle
+    from ankigen.cache import DeckRecords
+    from ankigen.deckfile import write_bundle_of
 
     if any(result.path is None for result in results):
         click.echo(f"error: {display_path(target)} not written: not every deck was written", err=True)
         return True
+    records = DeckRecords(cache_dir) if cache_dir else None
     try:
-        write_bundle([result.path for result in results if result.path], target)
+        decks = [(result.path, result.sha256) for result in results if result.path]
+        written = write_bundle_of(decks, target, records)
     except (OSError, sqlite3.Error, ValueError) as exc:
         click.echo(f"error: cannot write {display_path(target)}: {exc}", err=True)
         return True
+    finally:
+        if records:
+            records.close()
     if not quiet:
         cards = sum(result.deck.count for result in results)
-        click.echo(f"{display_path(target)}: {len(results)} decks — {cards} cards")
+        kept = "" if written else "; unchanged, not rewritten"
+        click.echo(f"{display_path(target)}: {len(results)} decks — {cards} cards{kept}")
     return False
 
 

@@ -120,3 +120,19 @@ class DeckFile:
     def _open(self, mtime: int) -> DeckWriter:
         self.folder.mkdir(parents=True, exist_ok=True)
         return DeckWriter(self.folder, self.deck_name, self.css, mtime)
+
+
+def write_bundle_of(decks: Sequence[tuple[Path, str]], target: Path, records: DeckRecords | None) -> bool:
+    """Write the single ``.apkg`` ``target`` holding ``decks`` (each deck file with its SHA-256),
+    unless ``records`` show it already is that bundle; whether it was written."""
+    from ankigen.bundle import write_bundle
+
+    content = hashlib.sha256(
+        json.dumps(["ankigen bundle digest 1", writer_fingerprint(), [sha for _, sha in decks]]).encode()
+    ).hexdigest()
+    if records is not None and records.holds(target, content):
+        return False
+    written = write_bundle([path for path, _ in decks], target)
+    if records is not None:
+        records.record(target, content, written)
+    return True

@@ -256,3 +256,20 @@ def test_a_deleted_lock_is_written_again(project: Path) -> None:
     (project / "ankigen.lock").unlink()
     assert run("build").exit_code == 0
     assert (project / "ankigen.lock").read_text("utf-8") == lock
+
+
+def test_the_single_apkg_is_rewritten_only_with_its_decks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    notes = _notes(tmp_path / "notes")
+    (notes / "ankigen.toml").write_text('single_apkg = "all.apkg"\n', "utf-8")
+    assert _build()[-1] == "out/all.apkg: 2 decks — 60 cards"
+    bundle = _files()["all.apkg"]
+    assert _build()[-1] == "out/all.apkg: 2 decks — 60 cards" + UNCHANGED
+    assert _files()["all.apkg"] == bundle
+    edited = notes / "algebra.md"
+    edited.write_text(edited.read_text("utf-8").replace("rule 3?", "rule three?"), "utf-8")
+    assert _build()[-1] == "out/all.apkg: 2 decks — 60 cards"
+    _build("--no-cache", output="full")
+    assert (tmp_path / "full" / "all.apkg").read_bytes() == (tmp_path / "out" / "all.apkg").read_bytes()
