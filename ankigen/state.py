@@ -261,12 +261,13 @@ def _switched(
     return found
 
 
-def first_plan(deck: str, records: Sequence[NoteRecord], mtime: int) -> DeckPlan:
-    """The plan without a lock: the rule's GUIDs, every note stamped ``mtime`` (today's rule)."""
+def first_plan(deck: str, records: Sequence[NoteRecord], mtime: int, entries: bool = True) -> DeckPlan:
+    """The plan without a lock: the rule's GUIDs, every note stamped ``mtime`` (today's rule); with
+    ``entries``, also the lock entries of the lock this build writes."""
     plan = DeckPlan()
-    for r in records:
-        plan.notes.append(Placed(r.guid, mtime, "new"))
-        plan.entries.append(r.entry(deck, r.guid, mtime))
+    plan.notes = [Placed(r.guid, mtime, "new") for r in records]
+    if entries:
+        plan.entries = [r.entry(deck, r.guid, mtime) for r in records]
     return plan
 
 
@@ -390,7 +391,7 @@ class Tracker:
     def plan(self, deck: str, records: Sequence[NoteRecord], mtime: int) -> DeckPlan:
         """Place ``deck``'s notes; ``mtime`` is today's deck time, used when there is no lock."""
         if self.entries is None:
-            return first_plan(deck, records, mtime)
+            return first_plan(deck, records, mtime, self.write)
         entries = [e for e in self.entries if e.deck == deck]
         read = {r.file for r in records}
         root = self.path.parent if self.path else Path()
