@@ -94,8 +94,7 @@ class DeckFile:
                     self._writer.add(
                         fields if fields.guid == guid else replace(fields, guid=guid), media, mod
                     )
-            writer, self._writer = self._writer, None
-            written = writer.finish(target, mtime, stamps)
+            written = self._writer.finish(target, mtime, stamps)  # it is discarded, whatever happens
         finally:
             self.discard()
         if records is not None:

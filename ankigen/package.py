@@ -315,13 +315,18 @@ def _new_collection(folder: Path) -> tuple[Path, int, sqlite3.Connection]:
     from genanki.apkg_schema import APKG_SCHEMA
 
     path, lock = _locked_temporary(folder)
-    conn = sqlite3.connect(path)
-    # A temporary file: no need to survive a crash, so no fsync or journal file per transaction
-    # (the schema is a dozen of them); the database's bytes are the same.
-    conn.execute("PRAGMA synchronous = OFF")
-    conn.execute("PRAGMA journal_mode = MEMORY")
-    conn.executescript(APKG_SCHEMA)
-    conn.executescript(APKG_COL)
+    try:
+        conn = sqlite3.connect(path)
+        # A temporary file: no need to survive a crash, so no fsync or journal file per transaction
+        # (the schema is a dozen of them); the database's bytes are the same.
+        conn.execute("PRAGMA synchronous = OFF")
+        conn.execute("PRAGMA journal_mode = MEMORY")
+        conn.executescript(APKG_SCHEMA)
+        conn.executescript(APKG_COL)
+    except BaseException:  # Ctrl-C while it is made: no file of it stays
+        path.unlink(missing_ok=True)
+        os.close(lock)
+        raise
     return path, lock, conn
 
 
