@@ -9,9 +9,11 @@ and the file there still has the SHA-256 recorded with it, the file is left as i
 its time changes — and nothing of it is packaged; otherwise it is written and recorded. Without a
 cache (``--no-cache``) every deck is written.
 
-A deck's notes are held in memory until packaged, up to :data:`HELD_CHARS`; a larger deck's are
-streamed into its temporary collection as they come (:class:`ankigen.package.DeckWriter`), so
-memory stays bounded whatever the deck's size.
+A deck's temporary collection (:class:`ankigen.package.DeckWriter`) is made with its first note,
+but the notes are held in memory until packaged, when their final GUIDs and times and the deck's
+time are known, so they are written once, right; a deck of more than :data:`HELD_CHARS` is
+streamed into its collection as its notes come (and copied with the final values if a guess was
+wrong), so memory stays bounded whatever the deck's size.
 """
 
 from __future__ import annotations
@@ -37,8 +39,8 @@ Media = tuple[tuple[str, Path], ...]
 class DeckFile:
     """Collects one deck's notes; :meth:`finish` writes its file unless it already holds them.
 
-    ``mtime`` is the best guess of the deck's time, used when the notes must be streamed before
-    the final one is known.
+    ``mtime`` is the best guess of the deck's time, used when the notes are streamed before the
+    final one is known.
     """
 
     def __init__(self, folder: Path, deck_name: str, css: str, mtime: int) -> None:
@@ -49,6 +51,7 @@ class DeckFile:
         self.count = 0
         self._held: list[tuple[NoteFields, Media, int | None]] = []
         self._held_chars = 0
+        self._streaming = False
         self._writer: DeckWriter | None = None
         self._notes = hashlib.sha256()
         self._note_types: dict[int, NoteType] = {}
@@ -64,13 +67,15 @@ class DeckFile:
         self._note_types.setdefault(fields.note_type.id, fields.note_type)
         self._media.update(media)
         self.count += 1
-        if self._writer is not None:
+        if self._writer is None:
+            self._writer = self._open(self.mtime)
+        if self._streaming:
             self._writer.add(fields, media, mod)
             return
         self._held.append((fields, media, mod))
         self._held_chars += len(flds)
         if self._held_chars > HELD_CHARS:
-            self._writer = self._open(self.mtime)
+            self._streaming = True
             for held in self._held:
                 self._writer.add(*held)
             self._held = []
@@ -88,13 +93,16 @@ class DeckFile:
             kept = records.holds(target, content) if records is not None else None
             if kept is not None:
                 return kept, False
-            if self._writer is None:
-                self._writer = self._open(mtime)
+            writer = self._writer
+            if not self._streaming:
+                if writer is not None and writer.mtime != mtime:  # its note ids follow the deck's time
+                    self._writer = None
+                    writer.discard()
+                writer = self._writer = self._writer or self._open(mtime)
                 for (fields, media, _), (guid, mod) in zip(self._held, stamps, strict=True):
-                    self._writer.add(
-                        fields if fields.guid == guid else replace(fields, guid=guid), media, mod
-                    )
-            written = self._writer.finish(target, mtime, stamps)  # it is discarded, whatever happens
+                    writer.add(fields if fields.guid == guid else replace(fields, guid=guid), media, mod)
+            assert writer is not None  # a streamed deck has its collection
+            written = writer.finish(target, mtime, stamps)  # it is discarded, whatever happens
         finally:
             self.discard()
         if records is not None:
