@@ -20,6 +20,7 @@ from ankigen.deckfile import DeckFile
 from ankigen.embeds import forget_files
 from ankigen.identity import DeckGuids, deck_name_for, folder_deck_name
 from ankigen.ignores import strip_markers
+from ankigen.lock import read_lock
 from ankigen.model import Card, Diagnostic, RenderedCard
 from ankigen.notetype import BASIC, NOTE_CSS, RELEASE_EPOCH, NoteType, cloze_fields, note_type_for
 from ankigen.pipeline import FileJob, process_all
@@ -492,16 +493,17 @@ class _LastBuild:
         )
         command = [output.resolve(), note_format, deck_name, locked, config.path, *named]
         self.selection = rebuild.selection_key(command)
-        self.inputs = self._inputs()
+        self.sources = self._sources()
+        lock_files = sorted({e.file for e in tracker.entries or ()})
+        self.inputs = rebuild.inputs_digest(self.sources, tracker.path, lock_files)
         self.pictured = False
         """Whether a card names an image: then the build depends on the tree, and is not recorded."""
 
-    def _inputs(self) -> str:
+    def _sources(self) -> str:
         files = _files_to_read(self.named, self.config, self.deck_name)
         found = glob_warnings(self.config) if not self.named else []
-        lock_files = sorted({e.file for e in self.tracker.entries or ()})
         read = [(f.path, f.root, f.explicit) for f in files]
-        return rebuild.inputs_digest(read, self.config.path, found, self.tracker.path, lock_files)
+        return rebuild.sources_digest(read, self.config.path, found)
 
     def replay(self, widened: list[DeckSpec]) -> tuple[Collected, list[DeckResult]] | None:
         """The last build's decks and results, when its inputs were these and its files are untouched."""
@@ -523,15 +525,23 @@ class _LastBuild:
         return collected, results
 
     def record(self, collected: Collected, results: list[DeckResult], settled: bool) -> None:
-        """Record this build for the next one, if its outcome depends on its inputs alone: the lock
-        was ``settled`` (no note got the current time), no card names an image, and every deck was
-        written (or not for its sources' errors, or empty)."""
-        if not settled or self.pictured:
+        """Record this build for the next one, if that one will say the same from the same inputs:
+        the lock was ``settled`` (no note got the current time), or written with every note's time
+        and no note left the sources or changed note type (which the next build will not report);
+        no card names an image; and every deck was written (or not for its sources' errors, or
+        empty)."""
+        if self.pictured or any(r.path is None and r.failure not in ("", _SOURCE_ERRORS) for r in results):
             return
-        if any(r.path is None and r.failure not in ("", _SOURCE_ERRORS) for r in results):
+        written = not settled and self.tracker.write and self.tracker.path is not None
+        if not settled and not (written and not any(p.left or p.switched for p in collected.plans.values())):
             return
-        if self._inputs() != self.inputs:
+        if self._sources() != self.sources:
             return  # a file changed while it was being built
+        inputs = self.inputs
+        if written:  # the next build reads the lock this one wrote
+            lock = self.tracker.path
+            entries = read_lock(lock, display_path(lock)) if lock is not None else None
+            inputs = rebuild.inputs_digest(self.sources, lock, sorted({e.file for e in entries or ()}))
         decks = tuple(
             rebuild.DeckSummary(
                 r.deck.name,
@@ -545,7 +555,7 @@ class _LastBuild:
             for r in results
         )
         summary = rebuild.BuildSummary(decks, tuple(collected.diagnostics), dict(collected.ignored))
-        self.records.record_build(self.selection, self.inputs, summary.encode())
+        self.records.record_build(self.selection, inputs, summary.encode())
 
 
 def build_sources(

@@ -5,10 +5,13 @@ versions, the command (working folder, sources, output folder, ``--format``, ``-
 ``--locked``), the config file's bytes and time, the files it reads (path, notes' root, whether
 named, bytes and time), what the config's globs find, ``SOURCE_DATE_EPOCH``, and the lock (its
 bytes, and which files it names exist). After a build whose outcome depends on nothing else — no
-card names an image (images are looked up in the tree, and media packaged), and the lock was left
-as it was, so no note got the current time — its inputs' digest is recorded with what it printed
-and each deck file's SHA-256. A build with the same selection and inputs, whose deck files still
-have those SHA-256s, only says again what that build said (every deck ``unchanged, not
+card names an image (images are looked up in the tree, and media packaged), and no note got the
+current time but those the lock it wrote records — what it printed and each deck file's SHA-256
+are recorded with the digest of the inputs the next build will have (with the lock as this build
+left it: the next build finds in it every note's GUID and time, and writes the same decks; so a
+build that reports notes leaving the sources, or changing note type, is not recorded, as the
+next one will not report them). A build with the same selection and inputs, whose deck files
+still have those SHA-256s, only says again what that build said (every deck ``unchanged, not
 rewritten``): it reads the files, but renders, matches and packages nothing.
 """
 
@@ -93,25 +96,28 @@ def selection_key(command: Sequence[object]) -> str:
     return _digest([_FORMAT, os.getcwd(), [str(part) for part in command]])
 
 
-def inputs_digest(
-    files: Sequence[tuple[Path, Path, bool]],
-    config_file: Path | None,
-    found: Sequence[Diagnostic],
-    lock: Path | None,
-    lock_files: Sequence[str],
+def sources_digest(
+    files: Sequence[tuple[Path, Path, bool]], config_file: Path | None, found: Sequence[Diagnostic]
 ) -> str:
-    """The digest of a build's inputs: ``files`` (path, notes' root, named) to read, the config
-    file, the config's glob diagnostics ``found``, the ``lock`` and the files it names
-    (``lock_files``, relative to its folder), with the code, ``SOURCE_DATE_EPOCH`` and the
-    working folder."""
+    """The digest of a build's inputs but the lock: ``files`` (path, notes' root, named) to read,
+    the config file and the config's glob diagnostics ``found``, with the code, ``SOURCE_DATE_EPOCH``
+    and the working folder."""
     parts: list[object] = [_FORMAT, writer_fingerprint(), os.getcwd(), os.environ.get("SOURCE_DATE_EPOCH")]
     parts.append([_file(config_file)] if config_file else None)
     parts.append([d.format() for d in found])
     parts.append([[str(path), str(root), explicit, _file(path)] for path, root, explicit in files])
-    if lock is not None:
-        folder = lock.parent
-        parts.append([str(lock), _file(lock), [(name, (folder / name).exists()) for name in lock_files]])
     return _digest(parts)
+
+
+def inputs_digest(sources: str, lock: Path | None, lock_files: Sequence[str]) -> str:
+    """The digest of a build's inputs: ``sources`` (:func:`sources_digest`) and the ``lock``, with
+    which of the files it names (``lock_files``, relative to its folder) exist."""
+    if lock is None:
+        return _digest([sources, None])
+    folder = lock.parent
+    return _digest(
+        [sources, str(lock), _file(lock), [(name, (folder / name).exists()) for name in lock_files]]
+    )
 
 
 def _file(path: Path) -> list[object]:

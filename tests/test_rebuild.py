@@ -273,3 +273,26 @@ def test_the_single_apkg_is_rewritten_only_with_its_decks(
     assert _build()[-1] == "out/all.apkg: 2 decks — 60 cards"
     _build("--no-cache", output="full")
     assert (tmp_path / "full" / "all.apkg").read_bytes() == (tmp_path / "out" / "all.apkg").read_bytes()
+
+
+def test_the_build_after_one_that_wrote_the_lock_says_what_a_full_build_says(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1900000000")
+    assert run("build").exit_code == 0  # writes the lock
+    (qa,) = (project / "seeds").glob("000_*.txt")
+    qa.write_text(qa.read_text("utf-8").replace("Explain Batch Normalization", "Explain batch norm"), "utf-8")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1900000100")
+    assert run("build").exit_code == 0  # a reworded note: its new time goes into the lock
+    lock = (project / "ankigen.lock").read_text("utf-8")
+
+    def nothing_is_built(*args: object, **kwargs: object) -> object:
+        raise AssertionError("the notes were read, rendered or packaged again")
+
+    with monkeypatch.context() as patched:  # the next build is the one this lock gives
+        patched.setattr("ankigen.build.collect", nothing_is_built)
+        again = _run("build")
+    full = _run("build", "--no-cache")  # what a build from this lock says (writing every deck)
+    assert again[0] == full[0] == 0 and again[2] == full[2]
+    assert again[1] == "".join(line + UNCHANGED + "\n" for line in full[1].splitlines())
+    assert (project / "ankigen.lock").read_text("utf-8") == lock
