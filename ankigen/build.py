@@ -20,7 +20,6 @@ from ankigen.deckfile import DeckFile
 from ankigen.embeds import forget_files
 from ankigen.identity import DeckGuids, deck_name_for, folder_deck_name
 from ankigen.ignores import strip_markers
-from ankigen.lock import read_lock
 from ankigen.model import Card, Diagnostic, RenderedCard
 from ankigen.notetype import BASIC, NOTE_CSS, RELEASE_EPOCH, NoteType, cloze_fields, note_type_for
 from ankigen.pipeline import FileJob, process_all
@@ -538,10 +537,9 @@ class _LastBuild:
         if self._sources() != self.sources:
             return  # a file changed while it was being built
         inputs = self.inputs
-        if written:  # the next build reads the lock this one wrote
-            lock = self.tracker.path
-            entries = read_lock(lock, display_path(lock)) if lock is not None else None
-            inputs = rebuild.inputs_digest(self.sources, lock, sorted({e.file for e in entries or ()}))
+        if written:  # the next build reads the lock this one wrote (which the tracker now holds)
+            lock_files = sorted({e.file for e in self.tracker.entries or ()})
+            inputs = rebuild.inputs_digest(self.sources, self.tracker.path, lock_files)
         decks = tuple(
             rebuild.DeckSummary(
                 r.deck.name,

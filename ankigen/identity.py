@@ -51,6 +51,7 @@ import hashlib
 import re
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from ankigen import rules
@@ -99,9 +100,11 @@ def clean_deck_name(name: str) -> str:
     return _SPACES.sub(" ", name).strip() or "Default"
 
 
+@lru_cache(maxsize=1 << 16)
 def question_key(front: str) -> str:
     """Normalise a question for identity: casefolded, no numbering, emphasis, backticks or cloze
-    markup (``{{c1::Paris}}`` reads ``Paris``)."""
+    markup (``{{c1::Paris}}`` reads ``Paris``); a lock's questions are mostly this build's, so each is
+    normalised once."""
     text = _MARKUP_CHARS.sub("", without_markup(front) if quick_check(front) else front)
     text = _SPACES.sub(" ", text).strip()
     text = _NUMBERING.sub("", text)

@@ -399,10 +399,14 @@ class Tracker:
         options = PlanOptions(self.clock, self.full, self.keep_removed, unread)
         return plan_deck(deck, records, entries, options)
 
-    def next_text(self, plans: dict[str, DeckPlan]) -> str:
-        """The lock after this build: ``plans`` replace their decks' entries, other decks keep theirs."""
+    def next_entries(self, plans: dict[str, DeckPlan]) -> list[Entry]:
+        """The lock's entries after this build: ``plans`` replace their decks', other decks keep theirs."""
         kept = [e for e in self.entries or () if e.deck not in plans]
-        return format_lock(kept + [e for plan in plans.values() for e in plan.entries])
+        return kept + [e for plan in plans.values() for e in plan.entries]
+
+    def next_text(self, plans: dict[str, DeckPlan]) -> str:
+        """The lock's text after this build (:meth:`next_entries`)."""
+        return format_lock(self.next_entries(plans))
 
     def check_locked(self, plans: dict[str, DeckPlan]) -> None:
         """Raise ``LockOutdated`` when this build would change the lock (``--locked``)."""
@@ -426,18 +430,18 @@ class Tracker:
         )
 
     def save(self, plans: dict[str, DeckPlan]) -> bool:
-        """Write the lock after a build (atomically, and only when it changed and may be written);
-        returns whether the build leaves the lock as it was (so no note got the current time)."""
-        if self.entries is None:  # no lock: every note has the deck's time
-            if self.write and self.path is not None:
-                write_lock(self.path, self.next_text(plans))
-                return False
+        """Write the lock after a build (atomically, and only when it changed and may be written;
+        the tracker then holds the lock written); returns whether the build leaves the lock as it
+        was (so no note got the current time)."""
+        if self.entries is None and not self.write:  # no lock: every note has the deck's time
             return True
-        text = self.next_text(plans)
+        entries = self.next_entries(plans)
+        text = format_lock(entries)
         if text == self.current_text():
             return True
         if self.write and self.path is not None:
             write_lock(self.path, text)
+            self.entries = sorted(entries, key=lambda e: (e.deck, e.guid))
         return False
 
     def current_text(self) -> str | None:
