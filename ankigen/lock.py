@@ -58,8 +58,11 @@ class Entry:
     def line(self) -> str:
         """The entry as its line in the file."""
         data = {k: v for k, v in vars(self).items() if v is not None}  # flat: no need to copy deeply
-        return json.dumps(data, ensure_ascii=False)
+        return _ENCODER.encode(data)
 
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+"""``json.dumps(…, ensure_ascii=False)``, made once."""
 
 _FIELDS: dict[str, type] = {
     "deck": str,
