@@ -9,12 +9,14 @@ import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
-from ankigen import package, rules
-from ankigen.cache import OutcomeCache
+from ankigen import package, rebuild, rules
+from ankigen.cache import DeckRecords, OutcomeCache
 from ankigen.cloze import anki_numbers, hidden_text
 from ankigen.config import Config, DeckSpec, glob_warnings
+from ankigen.deckfile import DeckFile
 from ankigen.embeds import forget_files
 from ankigen.identity import DeckGuids, deck_name_for, folder_deck_name
 from ankigen.ignores import strip_markers
@@ -24,6 +26,7 @@ from ankigen.pipeline import FileJob, process_all
 from ankigen.sources import display_path, find_sources, read_source, text_name
 from ankigen.state import DeckPlan, NoteRecord, Tracker, note_type_warnings
 
+_SOURCE_ERRORS = "not written: the sources have errors"
 DEFAULT_SOURCES = Path("seeds")
 """The notes read when no sources are given and the config names none (relative to the root)."""
 
@@ -111,6 +114,10 @@ class DeckResult:
     deck: Deck
     path: Path | None
     failure: str = ""
+    unchanged: bool = False
+    """The file already held exactly this deck, so it was not written again (:mod:`ankigen.deckfile`)."""
+    sha256: str = ""
+    """The SHA-256 of the deck's file, when there is one."""
 
 
 @dataclass
@@ -165,6 +172,12 @@ def _in_config_order(files: list[SourceFile], config: Config) -> list[SourceFile
     return [next(claimed) if f.path.resolve() in order else f for f in files]
 
 
+def _files_to_read(sources: Sequence[Path], config: Config, deck_name: str | None) -> list[SourceFile]:
+    """The files ``collect`` reads, in its order (without ``--deck``, the config's in its order)."""
+    files = source_files(sources, config)
+    return files if deck_name is not None else _in_config_order(files, config)
+
+
 def notes_root(given: Path, config: Config) -> Path:
     """The notes' root of a source the user named: the config's folder when it holds the source,
     else the folder named (for a file, its folder). Media must stay inside it, and the ``Source``
@@ -200,20 +213,18 @@ def collect(
     note_format: str = "auto",
     deck_name: str | None = None,
     options: CollectOptions = CollectOptions(),
-    sink: Callable[[Deck, BuiltCard], None] | None = None,
+    sink: Callable[[Deck, BuiltCard, package.NoteFields], None] | None = None,
     tracker: Tracker | None = None,
 ) -> Collected:
     """Read, parse, lint and render every source; group the cards into decks; place their notes
     against ``tracker``'s lock (none: the rule without a lock).
 
-    Cards are kept in ``Deck.cards``, or, with a ``sink``, handed to it one by one (with the
-    rule's GUID; ``Deck.plan`` has the final one) and not kept.
+    Cards are kept in ``Deck.cards``, or, with a ``sink``, handed to it one by one with their
+    note's fields (with the rule's GUID; ``Deck.plan`` has the final one) and not kept.
     """
     decks: dict[str, Deck] = {}
     stray: list[Diagnostic] = glob_warnings(config) if not sources else []
-    files = source_files(sources, config)
-    if deck_name is None:
-        files = _in_config_order(files, config)
+    files = _files_to_read(sources, config, deck_name)
     forget_files()  # embeds are looked up in the tree as it is now
     planned = _planned_decks(files, config, deck_name)
     ignores = config.ignores()
@@ -253,6 +264,7 @@ def collect(
                 diagnostics=(*diagnostics, *marker_problems),
             )
 
+    digested = tracker is not None and tracker.keeps_lock
     total = sum(_size(source.path) for source in files)
     progress = options.progress
     cache = OutcomeCache(options.cache_dir) if options.cache_dir else None
@@ -274,12 +286,13 @@ def collect(
                 tags = tuple(dict.fromkeys((*extra_tags, *card.tags, *_context_tag(card.context))))
                 kept = dataclasses.replace(card, deck=name, tags=tags)
                 built = BuiltCard(kept, deck.guid_for(kept, note_type), html, stored, note_type)
-                deck.records.append(_record(built))
+                fields = _note_fields(built)
+                deck.records.append(_record(built, fields, digested))
                 deck.count += 1
                 if sink is None:
                     deck.cards.append(built)
                 else:
-                    sink(deck, built)
+                    sink(deck, built, fields)
     finally:
         outcomes.close()  # on an error or Ctrl-C here, its workers stop now
         if cache:
@@ -341,12 +354,12 @@ def _cloze_numbers(html: RenderedCard) -> set[int]:
     return anki_numbers(html.front_html) | anki_numbers(html.back_html)
 
 
-def _record(built: BuiltCard) -> NoteRecord:
+def _record(built: BuiltCard, fields: package.NoteFields, digested: bool) -> NoteRecord:
     card = built.card
     media = [m.name for m in built.html.media]
     # A cloze card's answer, to matching, is its answer, else what its clozes hide.
     answer = card.back if not built.note_type.cloze or card.back.strip() else hidden_text(card.front)
-    return NoteRecord.of(card.deck, _note_fields(built), card.front, answer, built.source, card.line, media)
+    return NoteRecord.of(card.deck, fields, card.front, answer, built.source, card.line, media, digested)
 
 
 def _empty_deck(deck: Deck, config: Config) -> Diagnostic:
@@ -404,39 +417,143 @@ def build(
     that would change raises ``LockOutdated`` and nothing is written.
     """
     tracker = tracker or Tracker(None)
-    writers: dict[str, package.DeckWriter] = {}
+    writers: dict[str, DeckFile] = {}
     failures: dict[str, str] = {}
+    last: _LastBuild | None = None
 
-    def write(deck: Deck, built: BuiltCard) -> None:
+    def write(deck: Deck, built: BuiltCard, fields: package.NoteFields) -> None:
+        if last is not None and (built.html.images or built.html.media):
+            last.pictured = True
         if deck.name in failures:
             return
         try:
             writer = writers.get(deck.name) or _open_writer(writers, output, deck, config.path, tracker)
             guid, mod = tracker.predict(deck.name, deck.records[-1]) or (built.guid, None)
-            fields = dataclasses.replace(_note_fields(built), guid=guid)
+            if guid != fields.guid:
+                fields = dataclasses.replace(fields, guid=guid)
             writer.add(fields, ((m.name, m.path) for m in built.html.media), mod)
         except (OSError, sqlite3.Error) as exc:
             failures[deck.name] = _cannot_write(output / f"{package.slug(deck.name)}.apkg", exc)
             if deck.name in writers:
                 writers.pop(deck.name).discard()
 
+    records = DeckRecords(options.cache_dir) if options.cache_dir else None
     try:
         named, widened = build_sources(sources, config, deck_name)
+        if records is not None:
+            last = _LastBuild(records, named, config, output, note_format, deck_name, tracker, locked)
+            replayed = last.replay(widened)
+            if replayed is not None:
+                return replayed
         collected = collect(named, config, note_format, deck_name, options, write, tracker)
         collected.widened = widened
         if locked:
             tracker.check_locked(collected.plans)
         stems = package.file_stems(deck.name for deck in collected.decks)
         results = [
-            _finish(deck, writers, failures, output / f"{stems[deck.name]}.apkg", collected.config_file)
+            _finish(
+                deck, writers, failures, output / f"{stems[deck.name]}.apkg", collected.config_file, records
+            )
             for deck in collected.decks
         ]
+        unwritten = {result.deck.name for result in results if result.path is None}
+        settled = tracker.save({n: plan for n, plan in collected.plans.items() if n not in unwritten})
+        if last is not None:
+            last.record(collected, results, settled)
     finally:
         for writer in writers.values():
             writer.discard()
-    unwritten = {result.deck.name for result in results if result.path is None}
-    tracker.save({name: plan for name, plan in collected.plans.items() if name not in unwritten})
+        if records:
+            records.close()
     return collected, results
+
+
+class _LastBuild:
+    """The last build of the same selection, as :mod:`ankigen.rebuild` records it: replayed when
+    this build's inputs are the same, else replaced by this build's when it may be."""
+
+    def __init__(
+        self,
+        records: DeckRecords,
+        named: Sequence[Path],
+        config: Config,
+        output: Path,
+        note_format: str,
+        deck_name: str | None,
+        tracker: Tracker,
+        locked: bool,
+    ) -> None:
+        self.records, self.named, self.config, self.deck_name, self.tracker = (
+            records,
+            named,
+            config,
+            deck_name,
+            tracker,
+        )
+        command = [output.resolve(), note_format, deck_name, locked, config.path, *named]
+        self.selection = rebuild.selection_key(command)
+        self.sources = self._sources()
+        lock_files = sorted({e.file for e in tracker.entries or ()})
+        self.inputs = rebuild.inputs_digest(self.sources, tracker.path, lock_files)
+        self.pictured = False
+        """Whether a card names an image: then the build depends on the tree, and is not recorded."""
+
+    def _sources(self) -> str:
+        files = _files_to_read(self.named, self.config, self.deck_name)
+        found = glob_warnings(self.config) if not self.named else []
+        read = [(f.path, f.root, f.explicit) for f in files]
+        return rebuild.sources_digest(read, self.config.path, found)
+
+    def replay(self, widened: list[DeckSpec]) -> tuple[Collected, list[DeckResult]] | None:
+        """The last build's decks and results, when its inputs were these and its files are untouched."""
+        value = self.records.last_build(self.selection, self.inputs)
+        summary = rebuild.BuildSummary.decode(value) if value is not None else None
+        if summary is None or not summary.untouched():
+            return None
+        decks, results = [], []
+        for kept in summary.decks:
+            deck = Deck(kept.name, diagnostics=list(kept.diagnostics), skipped=kept.skipped, count=kept.count)
+            path = Path(kept.path) if kept.path is not None else None
+            decks.append(deck)
+            results.append(
+                DeckResult(deck, path, kept.failure, unchanged=path is not None, sha256=kept.sha256)
+            )
+        collected = Collected(
+            decks, list(summary.stray), self.config.path, {}, Counter(summary.ignored), widened
+        )
+        return collected, results
+
+    def record(self, collected: Collected, results: list[DeckResult], settled: bool) -> None:
+        """Record this build for the next one, if that one will say the same from the same inputs:
+        the lock was ``settled`` (no note got the current time), or written with every note's time
+        and no note left the sources or changed note type (which the next build will not report);
+        no card names an image; and every deck was written (or not for its sources' errors, or
+        empty)."""
+        if self.pictured or any(r.path is None and r.failure not in ("", _SOURCE_ERRORS) for r in results):
+            return
+        written = not settled and self.tracker.write and self.tracker.path is not None
+        if not settled and not (written and not any(p.left or p.switched for p in collected.plans.values())):
+            return
+        if self._sources() != self.sources:
+            return  # a file changed while it was being built
+        inputs = self.inputs
+        if written:  # the next build reads the lock this one wrote (which the tracker now holds)
+            lock_files = sorted({e.file for e in self.tracker.entries or ()})
+            inputs = rebuild.inputs_digest(self.sources, self.tracker.path, lock_files)
+        decks = tuple(
+            rebuild.DeckSummary(
+                r.deck.name,
+                r.deck.count,
+                r.deck.skipped,
+                tuple(r.deck.diagnostics),
+                str(r.path) if r.path is not None else None,
+                r.failure,
+                r.sha256,
+            )
+            for r in results
+        )
+        summary = rebuild.BuildSummary(decks, tuple(collected.diagnostics), dict(collected.ignored))
+        self.records.record_build(self.selection, inputs, summary.encode())
 
 
 def build_sources(
@@ -466,17 +583,16 @@ def build_sources(
 
 
 def _open_writer(
-    writers: dict[str, package.DeckWriter],
+    writers: dict[str, DeckFile],
     output: Path,
     deck: Deck,
     config_file: Path | None,
     tracker: Tracker,
-) -> package.DeckWriter:
+) -> DeckFile:
     """Start writing ``deck``, guessing its mtime from the lock, else from the sources known so
     far to be in it."""
-    output.mkdir(parents=True, exist_ok=True)
     guess = tracker.guess(deck.name) or _deck_mtime(deck.planned or deck.files, config_file)
-    writer = writers[deck.name] = package.DeckWriter(output, deck.name, NOTE_CSS, guess)
+    writer = writers[deck.name] = DeckFile(output, deck.name, NOTE_CSS, guess)
     return writer
 
 
@@ -486,38 +602,38 @@ def _deck_mtime(files: Sequence[Path], config_file: Path | None) -> int:
 
 def _finish(
     deck: Deck,
-    writers: dict[str, package.DeckWriter],
+    writers: dict[str, DeckFile],
     failures: dict[str, str],
     target: Path,
     config_file: Path | None,
+    records: DeckRecords | None,
 ) -> DeckResult:
-    """Write ``deck``'s finished file ``target``, or say why it is not written."""
+    """Write ``deck``'s finished file ``target`` (unless ``records`` show it holds the deck
+    already), or say why it is not written."""
     writer = writers.pop(deck.name, None)
     if deck.errors:
         if writer:
             writer.discard()
-        return DeckResult(deck, None, "not written: the sources have errors")
+        return DeckResult(deck, None, _SOURCE_ERRORS)
     if deck.name in failures:
         return DeckResult(deck, None, failures[deck.name])
-    output = target.parent
     if writer is None and not deck.plan.carried:
         return DeckResult(deck, None)  # no cards: the collect step warned (empty-deck)
     times = deck.plan.times
     mtime = max([*times, RELEASE_EPOCH]) if times else _deck_mtime(deck.files, config_file)
     try:
         if writer is None:  # only removed notes are carried
-            output.mkdir(parents=True, exist_ok=True)
-            writer = package.DeckWriter(output, deck.name, NOTE_CSS, mtime)
+            writer = DeckFile(target.parent, deck.name, NOTE_CSS, mtime)
         for fields in deck.plan.carried:
             writer.add(fields)
         stamps = [(note.guid, note.time) for note in deck.plan.notes]
         stamps += [
             (fields.guid, t) for fields, t in zip(deck.plan.carried, deck.plan.carried_times, strict=True)
         ]
-        writer.finish(target, mtime, stamps)
+        sha256, written = writer.finish(target, mtime, stamps, records)
     except (OSError, sqlite3.Error) as exc:
         return DeckResult(deck, None, _cannot_write(target, exc))
-    return DeckResult(deck, target)
+    return DeckResult(deck, target, unchanged=not written, sha256=sha256)
 
 
 def _cannot_write(target: Path, exc: Exception) -> str:
@@ -548,8 +664,10 @@ def _downgrade(diagnostic: Diagnostic) -> Diagnostic:
     return diagnostic
 
 
-def _context_tag(context: Sequence[str]) -> tuple[str, ...]:
-    """The card's sections as one hierarchical tag, e.g. ``Probability::Sum_Rule``."""
+@lru_cache(maxsize=4096)
+def _context_tag(context: tuple[str, ...]) -> tuple[str, ...]:
+    """The card's sections as one hierarchical tag, e.g. ``Probability::Sum_Rule`` (the cards of a
+    section share it: it is made once)."""
     parts = [re.sub(r"[\s\"]+", "_", re.sub(r"[*`]+", "", part).strip()).strip("_") for part in context]
     parts = [part for part in parts if part]
     return ("::".join(parts),) if parts else ()

@@ -19,8 +19,9 @@ from ankigen import package
 from ankigen.notetype import RELEASE_EPOCH
 
 
-def write_bundle(decks: Sequence[Path], target: Path) -> None:
-    """Write ``target`` holding every note, deck and media file of the ``.apkg`` files ``decks``."""
+def write_bundle(decks: Sequence[Path], target: Path) -> str:
+    """Write ``target`` holding every note, deck and media file of the ``.apkg`` files ``decks``;
+    returns the SHA-256 of the file written."""
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".ankigen-") as work:
         folder = Path(work)
         db_path, lock, conn = package._new_collection(folder)
@@ -60,9 +61,11 @@ def write_bundle(decks: Sequence[Path], target: Path) -> None:
         try:
             package._write_zip(zip_path, db_path, sorted(media.items()), newest or RELEASE_EPOCH)
             zip_path.chmod(0o666 & ~package.current_umask())
+            written = package.file_sha256(zip_path)
             os.replace(zip_path, target)
         finally:
             os.close(lock)
+    return written
 
 
 def _copy_rows(conn: sqlite3.Connection) -> None:

@@ -6,19 +6,15 @@ import functools
 import json
 import shlex
 import signal
-import sqlite3
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from ankigen import __version__, rules
-from ankigen.build import DEFAULT_SOURCES, Collected, CollectOptions, DeckResult, build, collect
-from ankigen.bundle import write_bundle
-from ankigen.cache import default_cache_dir
 from ankigen.config import (
     CONFIG_NAMES,
     FORMAT_CHOICES,
@@ -28,11 +24,6 @@ from ankigen.config import (
     is_config,
     load_config,
 )
-from ankigen.diff import diff_json, diff_text
-from ankigen.lock import LockError
-from ankigen.model import Diagnostic
-from ankigen.package import source_date_epoch
-from ankigen.pipeline import default_workers
 from ankigen.report import (
     OUTPUTS,
     Output,
@@ -45,7 +36,11 @@ from ankigen.report import (
 )
 from ankigen.report import statistics as report_statistics
 from ankigen.sources import display_path
-from ankigen.state import REMOVED_TAG, LockOutdated, Tracker, tracker_for
+
+if TYPE_CHECKING:  # the modules that read notes are imported by the commands that do
+    from ankigen.build import Collected, CollectOptions, DeckResult
+    from ankigen.model import Diagnostic
+    from ankigen.state import Tracker
 
 F = TypeVar("F", bound=Callable[..., Any])
 PROGRESS_MIN_BYTES = 200_000  # a few hundred cards
@@ -66,10 +61,15 @@ class Selection:
 
     def collect(self, tracker: Tracker | None = None) -> Collected:
         """Read, parse, lint and render the selected notes (placed against ``tracker``'s lock)."""
+        from ankigen.build import collect
+
         return collect(list(self.sources), self.config, self.note_format, None, self.options, None, tracker)
 
     def tracker(self, deck: str | None = None, output: Path | None = None) -> Tracker:
         """The lock of the selection; a build into ``output`` may update it."""
+        from ankigen.lock import LockError
+        from ankigen.state import tracker_for
+
         try:
             return tracker_for(self.config, self.sources, deck, output)
         except LockError as exc:
@@ -98,6 +98,10 @@ def source_options(func: F) -> F:
         no_cache: bool,
         **kwargs: Any,
     ) -> Any:
+        from ankigen.build import CollectOptions
+        from ankigen.cache import default_cache_dir
+        from ankigen.pipeline import default_workers
+
         quiet = kwargs.get("quiet", False)
         sources, config_path = _configs_among(sources, config_path)
         config = _load(config_path, sources, quiet)
@@ -203,6 +207,8 @@ def _configs_among(
 def _load(config_path: Path | None, sources: tuple[Path, ...], quiet: bool) -> Config:
     """The configuration: ``--config``, else the one found from the sources (or the current
     folder) upward; says on stderr which one is used."""
+    from ankigen.build import DEFAULT_SOURCES
+
     try:
         path = config_path or config_for(sources)
     except ValueError as exc:
@@ -267,6 +273,10 @@ def build_command(notes: Selection, output: Path | None, deck: str | None, locke
       ankigen build
       ankigen build seeds/000_b0ed0fda48863393.txt --format qa --deck "Deep Learning::Q&A"
     """
+    from ankigen.build import build
+    from ankigen.package import source_date_epoch
+    from ankigen.state import LockOutdated
+
     try:
         source_date_epoch()
     except ValueError as exc:
@@ -309,9 +319,11 @@ def build_command(notes: Selection, output: Path | None, deck: str | None, locke
             click.echo(
                 f"{display_path(result.path)}: {d.name} — {plural(d.count, 'card')} "
                 f"({d.skipped} skipped, {plural(d.warnings, 'warning')})"
+                + ("; unchanged, not rewritten" if result.unchanged else "")
             )
     if notes.config.single_apkg:
-        failed = _write_single(out_dir / notes.config.single_apkg, results, quiet) or failed
+        target = out_dir / notes.config.single_apkg
+        failed = _write_single(target, results, notes.options.cache_dir, quiet) or failed
     if notes.config.folder_decks and not quiet:
         _note_renamed_decks(out_dir, results, notes.config.single_apkg)
     if (diagnostics or collected.ignored) and not quiet:
@@ -320,19 +332,31 @@ def build_command(notes: Selection, output: Path | None, deck: str | None, locke
         sys.exit(1)
 
 
-def _write_single(target: Path, results: list[DeckResult], quiet: bool) -> bool:
-    """Bundle every written deck into ``target`` (``single_apkg``); whether that failed."""
+def _write_single(target: Path, results: list[DeckResult], cache_dir: Path | None, quiet: bool) -> bool:
+    """Bundle every written deck into ``target`` (``single_apkg``), unless it already is that
+    bundle; whether that failed."""
+    import sqlite3
+
+    from ankigen.cache import DeckRecords
+    from ankigen.deckfile import write_bundle_of
+
     if any(result.path is None for result in results):
         click.echo(f"error: {display_path(target)} not written: not every deck was written", err=True)
         return True
+    records = DeckRecords(cache_dir) if cache_dir else None
     try:
-        write_bundle([result.path for result in results if result.path], target)
+        decks = [(result.path, result.sha256) for result in results if result.path]
+        written = write_bundle_of(decks, target, records)
     except (OSError, sqlite3.Error, ValueError) as exc:
         click.echo(f"error: cannot write {display_path(target)}: {exc}", err=True)
         return True
+    finally:
+        if records:
+            records.close()
     if not quiet:
         cards = sum(result.deck.count for result in results)
-        click.echo(f"{display_path(target)}: {len(results)} decks — {cards} cards")
+        kept = "" if written else "; unchanged, not rewritten"
+        click.echo(f"{display_path(target)}: {len(results)} decks — {cards} cards{kept}")
     return False
 
 
@@ -490,6 +514,8 @@ def preview_command(notes: Selection, output: Path | None, self_contained: bool)
 
 def _echo_removed(collected: Collected, quiet: bool) -> None:
     """Tell which notes left the sources in this build (stderr)."""
+    from ankigen.state import REMOVED_TAG
+
     for deck in collected.decks if not quiet else ():
         for entry in deck.plan.left:
             click.echo(f"{entry.file}: removed from deck {deck.name!r}: {entry.question}", err=True)
@@ -518,6 +544,8 @@ def diff_command(notes: Selection, as_json: bool, exit_code: bool) -> None:
       ankigen diff
       ankigen diff --json | jq '.decks[].reworded'
     """
+    from ankigen.diff import diff_json, diff_text
+
     tracker = notes.tracker()
     collected = notes.collect(tracker)
     _echo_diagnostics(collected.all_diagnostics(), notes)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -57,9 +57,12 @@ class Entry:
 
     def line(self) -> str:
         """The entry as its line in the file."""
-        data = {k: v for k, v in asdict(self).items() if v is not None}
-        return json.dumps(data, ensure_ascii=False)
+        data = {k: v for k, v in vars(self).items() if v is not None}  # flat: no need to copy deeply
+        return _ENCODER.encode(data)
 
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+"""``json.dumps(…, ensure_ascii=False)``, made once."""
 
 _FIELDS: dict[str, type] = {
     "deck": str,

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib import resources
+from typing import TYPE_CHECKING
 
-import genanki
+if TYPE_CHECKING:
+    import genanki
 
 NOTE_TYPE_ID = 1_732_406_011
 """The id of the ``ankigen Basic`` note type. A public interface: never change it."""
@@ -50,6 +52,8 @@ class NoteType:
 
     def model(self, css: str) -> genanki.Model:
         """This note type as a genanki model with ``css`` (and its own :attr:`extra_css`)."""
+        import genanki  # imported only when a deck is written
+
         return genanki.Model(
             self.id,
             self.name,

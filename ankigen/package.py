@@ -16,10 +16,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-import genanki
-from genanki.apkg_col import APKG_COL
-from genanki.apkg_schema import APKG_SCHEMA
+from typing import TYPE_CHECKING
 
 from ankigen.cloze import anki_numbers
 from ankigen.identity import deck_id
@@ -29,6 +26,9 @@ try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows: no locks, so stale files are not recognised
     fcntl = None  # type: ignore[assignment]
+
+if TYPE_CHECKING:
+    import genanki
 
 
 @dataclass(frozen=True)
@@ -123,6 +123,8 @@ class DeckWriter:
     """
 
     def __init__(self, folder: Path, deck_name: str, css: str, mtime: int = RELEASE_EPOCH) -> None:
+        import genanki  # imported only when a deck is written
+
         self.folder = folder
         remove_stale_files(folder)
         self.css = css
@@ -168,8 +170,9 @@ class DeckWriter:
         self.media.update(media)
         self.count += 1
 
-    def finish(self, path: Path, mtime: int, notes: Sequence[tuple[str, int]] | None = None) -> None:
-        """Stamp the deck with ``mtime`` and replace ``path`` with the finished deck, atomically.
+    def finish(self, path: Path, mtime: int, notes: Sequence[tuple[str, int]] | None = None) -> str:
+        """Stamp the deck with ``mtime`` and replace ``path`` with the finished deck, atomically;
+        returns the SHA-256 of the file written.
 
         ``notes`` are every note's final GUID and time, in the order added (default: as added,
         stamped ``mtime``).
@@ -188,11 +191,13 @@ class DeckWriter:
             try:
                 _write_zip(zip_path, self.db_path, sorted(self.media.items()), mtime)
                 zip_path.chmod(0o666 & ~current_umask())
+                written_sha = file_sha256(zip_path)
                 os.replace(zip_path, path)
             finally:
                 zip_path.unlink(missing_ok=True)
         finally:
             self.discard()
+        return written_sha
 
     def _rewrite(self, mtime: int, final: Sequence[tuple[str, int]]) -> None:
         """Copy every note and card, in order, into a fresh collection with ids from ``mtime`` and
@@ -306,10 +311,22 @@ def card_ords(model: genanki.Model, values: Sequence[str]) -> list[int]:
 def _new_collection(folder: Path) -> tuple[Path, int, sqlite3.Connection]:
     """A fresh temporary collection in ``folder`` (schema and ``col`` row), the descriptor that
     holds its lock, and a connection to it."""
+    from genanki.apkg_col import APKG_COL
+    from genanki.apkg_schema import APKG_SCHEMA
+
     path, lock = _locked_temporary(folder)
-    conn = sqlite3.connect(path)
-    conn.executescript(APKG_SCHEMA)
-    conn.executescript(APKG_COL)
+    try:
+        conn = sqlite3.connect(path)
+        # A temporary file: no need to survive a crash, so no fsync or journal file per transaction
+        # (the schema is a dozen of them); the database's bytes are the same.
+        conn.execute("PRAGMA synchronous = OFF")
+        conn.execute("PRAGMA journal_mode = MEMORY")
+        conn.executescript(APKG_SCHEMA)
+        conn.executescript(APKG_COL)
+    except BaseException:  # Ctrl-C while it is made: no file of it stays
+        path.unlink(missing_ok=True)
+        os.close(lock)
+        raise
     return path, lock, conn
 
 
@@ -342,6 +359,15 @@ def _write_zip(zip_path: Path, db_path: Path, media: list[tuple[str, Path]], mti
             else:
                 with content.open("rb") as source, archive.open(info, "w") as target:
                     shutil.copyfileobj(source, target, 1 << 20)
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of the file at ``path``, in hex."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def current_umask() -> int:

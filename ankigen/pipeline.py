@@ -16,20 +16,19 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterable
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from ankigen import hashtags, lint
 from ankigen.cache import OutcomeCache, renderer_fingerprint
 from ankigen.identity import question_key
 from ankigen.model import Card, Diagnostic, RenderedCard
-from ankigen.parsers import PARSERS
+from ankigen.parsers import FORMATS, PARSERS
 from ankigen.sources import detect_format
-from ankigen.vault import prepare
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
+
     from ankigen.render import Renderer
 
 PARALLEL_MIN_CHARS = 50_000
@@ -88,11 +87,25 @@ def _this_process_renderer() -> Renderer:
     return _renderer
 
 
+def _load_processing() -> None:
+    """Make this process's renderer and import every parser and check :func:`process_file` uses
+    (each is otherwise imported when first needed: a build whose files all come from the cache
+    needs none of them)."""
+    from ankigen import hashtags, lint, vault  # noqa: F401
+
+    _this_process_renderer()
+    for fmt in FORMATS:
+        PARSERS[fmt]
+
+
 def process_file(job: FileJob) -> FileOutcome:
     """Parse, lint and render one source with this process's reusable renderer.
 
     Its front matter and comments are taken out before parsing; ``#tag`` words leave the parsed
     cards' text and join the front matter's tags as the cards' tags."""
+    from ankigen import hashtags, lint  # imported on the first file not in the cache
+    from ankigen.vault import prepare
+
     renderer = _this_process_renderer()
     prepared = prepare(job.text, job.path)
     settings = prepared.front_matter
@@ -171,7 +184,7 @@ def process_all(
     def finish(item: tuple[J, _Entry]) -> tuple[J, FileOutcome]:
         nonlocal done
         job, entry = item
-        outcome = entry.work.result() if isinstance(entry.work, Future) else entry.work
+        outcome = entry.work if isinstance(entry.work, FileOutcome) else entry.work.result()
         if cache and entry.computed and not any(html.media for html in outcome.rendered):
             fresh.append((entry.key, entry.path, entry.root, _encode(outcome)))
             if sum(len(item[-1]) for item in fresh) > CACHE_BATCH_BYTES:
@@ -221,7 +234,7 @@ class _Entry:
 
 
 def _running(work: FileOutcome | Future[FileOutcome]) -> bool:
-    return isinstance(work, Future) and not work.done()
+    return not isinstance(work, FileOutcome) and not work.done()
 
 
 class _LazyPool:
@@ -239,7 +252,9 @@ class _LazyPool:
             self.seen += 0 if job.previous else len(job.text)
             if self.workers <= 1 or self.seen < PARALLEL_MIN_CHARS:
                 return process_file(job)
-            _this_process_renderer()  # made once here, so forked workers start with it
+            _load_processing()  # once here, so forked workers start with it
+            from concurrent.futures import ProcessPoolExecutor
+
             self.executor = ProcessPoolExecutor(
                 self.workers, initializer=_start_worker, initargs=(os.getpid(),)
             )

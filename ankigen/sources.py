@@ -11,7 +11,6 @@ from pathlib import Path
 
 from ankigen import rules
 from ankigen.model import Diagnostic
-from ankigen.parsers import markdown, numbered, qa, questionnaire
 
 SOURCE_SUFFIXES = (".md", ".markdown", ".txt")
 _SNIFF_BYTES = 8192
@@ -137,6 +136,8 @@ def detect_format(text: str) -> str:
     ``Q:``/``A:`` markers and headings are counted, and the layout that holds most of the file's
     questions wins.
     """
+    from ankigen.parsers import markdown, numbered, qa, questionnaire  # only files not in the cache
+
     if questionnaire.count_items(text) >= 2:
         return "questionnaire"
     questions, answers = qa.count_markers(text)

@@ -26,10 +26,10 @@ import hashlib
 import html
 import json
 import os
-import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from json.encoder import encode_basestring
 from pathlib import Path
 
 from ankigen import rules
@@ -44,18 +44,27 @@ from ankigen.sources import display_path
 
 REMOVED_TAG = "ankigen::removed"
 """The tag of every note that left the sources (search ``tag:ankigen::removed`` in Anki's browser)."""
-_SPACES = re.compile(r"\s+")
 
 
 def one_line(text: str) -> str:
-    """``text`` with whitespace runs collapsed to one space, trimmed."""
-    return _SPACES.sub(" ", text).strip()
+    """``text`` with whitespace runs collapsed to one space, trimmed (``str.split`` and ``\\s``
+    know the same whitespace)."""
+    return " ".join(text.split())
 
 
 def digest(*parts: object) -> str:
-    """A short, stable digest of ``parts`` (JSON-encoded)."""
-    data = json.dumps(parts, ensure_ascii=False, sort_keys=True).encode("utf-8", "surrogatepass")
-    return hashlib.sha256(data).hexdigest()[:16]
+    """A short, stable digest of ``parts``: of their JSON (``json.dumps(parts, ensure_ascii=False,
+    sort_keys=True)``, written here without the encoder's overhead for strings and lists of them)."""
+    data = "[" + ", ".join(map(_json, parts)) + "]"
+    return hashlib.sha256(data.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def _json(part: object) -> str:
+    if isinstance(part, str):
+        return encode_basestring(part)
+    if isinstance(part, (list, tuple)) and all(isinstance(item, str) for item in part):
+        return "[" + ", ".join(map(encode_basestring, part)) + "]"
+    return json.dumps(part, ensure_ascii=False, sort_keys=True)
 
 
 @dataclass(frozen=True)
@@ -78,11 +87,23 @@ class NoteRecord:
 
     @classmethod
     def of(
-        cls, deck: str, fields: NoteFields, front: str, back: str, file: str, line: int, media: Iterable[str]
+        cls,
+        deck: str,
+        fields: NoteFields,
+        front: str,
+        back: str,
+        file: str,
+        line: int,
+        media: Iterable[str],
+        digested: bool = True,
     ) -> NoteRecord:
-        """The record of a note with packaged ``fields``, written as ``front``/``back`` at ``file:line``."""
-        parts: list[object] = [deck, fields.front, fields.back, fields.context, fields.tags, sorted(media)]
+        """The record of a note with packaged ``fields``, written as ``front``/``back`` at ``file:line``;
+        without ``digested``, its answer and content digests are left empty (for a build that
+        neither reads nor writes a lock, :attr:`Tracker.keeps_lock`)."""
         name = fields.note_type.name
+        if not digested:
+            return cls(one_line(front), "", "", file, line, fields.guid, name)
+        parts: list[object] = [deck, fields.front, fields.back, fields.context, fields.tags, sorted(media)]
         if name != BASIC.name:
             parts.append(name)
         content = digest(*parts)
@@ -240,12 +261,13 @@ def _switched(
     return found
 
 
-def first_plan(deck: str, records: Sequence[NoteRecord], mtime: int) -> DeckPlan:
-    """The plan without a lock: the rule's GUIDs, every note stamped ``mtime`` (today's rule)."""
+def first_plan(deck: str, records: Sequence[NoteRecord], mtime: int, entries: bool = True) -> DeckPlan:
+    """The plan without a lock: the rule's GUIDs, every note stamped ``mtime`` (today's rule); with
+    ``entries``, also the lock entries of the lock this build writes."""
     plan = DeckPlan()
-    for r in records:
-        plan.notes.append(Placed(r.guid, mtime, "new"))
-        plan.entries.append(r.entry(deck, r.guid, mtime))
+    plan.notes = [Placed(r.guid, mtime, "new") for r in records]
+    if entries:
+        plan.entries = [r.entry(deck, r.guid, mtime) for r in records]
     return plan
 
 
@@ -331,6 +353,11 @@ class Tracker:
             self.entries = read_lock(self.path, display_path(self.path))
         return self
 
+    @property
+    def keeps_lock(self) -> bool:
+        """Whether notes are matched to a lock or a lock is written: else their digests go unused."""
+        return self.entries is not None or self.write
+
     def decks(self) -> list[str]:
         """The decks the lock knows, sorted."""
         return sorted({e.deck for e in self.entries or ()})
@@ -364,7 +391,7 @@ class Tracker:
     def plan(self, deck: str, records: Sequence[NoteRecord], mtime: int) -> DeckPlan:
         """Place ``deck``'s notes; ``mtime`` is today's deck time, used when there is no lock."""
         if self.entries is None:
-            return first_plan(deck, records, mtime)
+            return first_plan(deck, records, mtime, self.write)
         entries = [e for e in self.entries if e.deck == deck]
         read = {r.file for r in records}
         root = self.path.parent if self.path else Path()
@@ -372,10 +399,14 @@ class Tracker:
         options = PlanOptions(self.clock, self.full, self.keep_removed, unread)
         return plan_deck(deck, records, entries, options)
 
-    def next_text(self, plans: dict[str, DeckPlan]) -> str:
-        """The lock after this build: ``plans`` replace their decks' entries, other decks keep theirs."""
+    def next_entries(self, plans: dict[str, DeckPlan]) -> list[Entry]:
+        """The lock's entries after this build: ``plans`` replace their decks', other decks keep theirs."""
         kept = [e for e in self.entries or () if e.deck not in plans]
-        return format_lock(kept + [e for plan in plans.values() for e in plan.entries])
+        return kept + [e for plan in plans.values() for e in plan.entries]
+
+    def next_text(self, plans: dict[str, DeckPlan]) -> str:
+        """The lock's text after this build (:meth:`next_entries`)."""
+        return format_lock(self.next_entries(plans))
 
     def check_locked(self, plans: dict[str, DeckPlan]) -> None:
         """Raise ``LockOutdated`` when this build would change the lock (``--locked``)."""
@@ -398,12 +429,20 @@ class Tracker:
             f"--locked: {shown} is not current ({changes}); run `ankigen build` and commit {shown}"
         )
 
-    def save(self, plans: dict[str, DeckPlan]) -> None:
-        """Write the lock after a build (atomically, and only when it changed and may be written)."""
+    def save(self, plans: dict[str, DeckPlan]) -> bool:
+        """Write the lock after a build (atomically, and only when it changed and may be written;
+        the tracker then holds the lock written); returns whether the build leaves the lock as it
+        was (so no note got the current time)."""
+        if self.entries is None and not self.write:  # no lock: every note has the deck's time
+            return True
+        entries = self.next_entries(plans)
+        text = format_lock(entries)
+        if text == self.current_text():
+            return True
         if self.write and self.path is not None:
-            text = self.next_text(plans)
-            if text != self.current_text():
-                write_lock(self.path, text)
+            write_lock(self.path, text)
+            self.entries = sorted(entries, key=lambda e: (e.deck, e.guid))
+        return False
 
     def current_text(self) -> str | None:
         """The lock file's text as it is (``None`` when there is none)."""

@@ -27,6 +27,7 @@ def _build(project: Path) -> dict[str, Path]:
     assert result.exit_code == 0, result.output
     built = {}
     for line in result.stdout.splitlines():
+        line = line.removesuffix("; unchanged, not rewritten")
         match = re.match(r"(\S+\.apkg): (.+) — (\d+) cards? \((\d+) skipped, (\d+) warnings?\)$", line)
         assert match, f"unexpected summary line {line!r}"
         built[match.group(2)] = project / match.group(1)

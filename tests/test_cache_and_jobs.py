@@ -17,7 +17,7 @@ from conftest import import_apkg, run
 
 import ankigen
 from ankigen import pipeline
-from ankigen.cache import code_fingerprint, renderer_fingerprint
+from ankigen.cache import _LIBRARIES, code_fingerprint, library_version, renderer_fingerprint
 from ankigen.pipeline import PARALLEL_MIN_CHARS
 
 CARDS = 1200  # spread over three files, well above PARALLEL_MIN_CHARS of text
@@ -182,3 +182,11 @@ def test_editing_a_render_module_renders_every_card_again(tmp_path: Path) -> Non
     tables = package / "render" / "tables.py"
     tables.write_text(tables.read_text("utf-8") + "\n# a change to the renderer\n", "utf-8")
     assert fronts() == ["<p>What is rule 1?</p>", "<p>What is rule 2?</p>"]
+
+
+def test_library_versions_are_the_installed_ones() -> None:
+    from importlib import metadata
+
+    for library in (*_LIBRARIES, "click", "PyYAML", "cached_property"):
+        assert library_version(library) == metadata.version(library)
+    assert library_version("no-such-library-installed") == ""

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -14,12 +16,14 @@ import genanki
 import pytest
 from click.testing import Result
 from conftest import run
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ankigen import identity
 from ankigen.identity import Asked, match_notes, question_key
 from ankigen.lock import HEADER, LockError, read_lock
 from ankigen.notetype import RELEASE_EPOCH
-from ankigen.state import REMOVED_TAG
+from ankigen.state import REMOVED_TAG, digest, one_line
 
 CONFIG = '[[deck]]\nname = "D"\nsources = ["notes/*.md"]\n'
 EPOCH = RELEASE_EPOCH + 1000
@@ -477,3 +481,35 @@ def test_a_file_whose_title_can_no_longer_be_told_stays_in_its_deck(
     assert after["What is a basis?"][0] == "Linear Algebra"
     (tmp_path / "notes" / "ankigen.lock").unlink()  # without the lock: the rule without a state file
     assert decks()["What is a vector?"][0] == "la"
+
+
+@given(st.lists(st.one_of(st.text(), st.integers(min_value=0)), min_size=1, max_size=4))
+def test_guids_are_genankis_without_importing_it(values: list[object]) -> None:
+    assert identity.guid_for(*values) == genanki.guid_for(*values)
+
+
+_JSONISH = st.recursive(
+    st.one_of(st.text(), st.integers(), st.none(), st.booleans()),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.lists(inner, max_size=3).map(tuple),
+        st.dictionaries(st.text(max_size=3), inner, max_size=3),
+    ),
+    max_leaves=8,
+)
+
+
+@given(st.lists(_JSONISH, max_size=6))
+def test_digests_are_those_of_the_lock_format(parts: list[object]) -> None:
+    """The lock's digests are of ``json.dumps(parts, ensure_ascii=False, sort_keys=True)``."""
+    data = json.dumps(parts, ensure_ascii=False, sort_keys=True).encode("utf-8", "surrogatepass")
+    assert digest(*parts) == hashlib.sha256(data).hexdigest()[:16]
+
+
+@given(
+    st.text(
+        alphabet=st.characters(codec="utf-8") | st.sampled_from(" \t\n\r\x0b\x0c\x1c\x85\xa0\u2028\u3000")
+    )
+)
+def test_one_line_collapses_every_whitespace_run(text: str) -> None:
+    assert one_line(text) == re.sub(r"\s+", " ", text).strip()

@@ -351,7 +351,7 @@ def test_single_apkg_must_be_a_file_name(tmp_path: Path, name: str) -> None:
 
 def _without_vault_syntax(monkeypatch: pytest.MonkeyPatch) -> None:
     """ankigen as it was before notes could carry tags and decks: no front matter, no ``#tags``."""
-    monkeypatch.setattr(pipeline, "prepare", lambda text, path: vault.Prepared(text))
+    monkeypatch.setattr(vault, "prepare", lambda text, path: vault.Prepared(text))
     monkeypatch.setattr(hashtags, "take_tags", lambda card, more=(): (card, []))
 
 

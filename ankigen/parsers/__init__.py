@@ -10,16 +10,32 @@ what they share (headings, list numbers, sections, fences, snippets) is in :mod:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from importlib import import_module
 
 from ankigen.model import ParseResult
-from ankigen.parsers import markdown, qa, questionnaire
 
 Parser = Callable[[str, str], ParseResult]
 
-PARSERS: dict[str, Parser] = {
-    "qa": qa.parse,
-    "markdown": markdown.parse,
-    "questionnaire": questionnaire.parse,
-}
-FORMATS = tuple(PARSERS)
+FORMATS = ("qa", "markdown", "questionnaire")
+"""The note formats, each parsed by the module of its name."""
+
+
+class _Parsers(Mapping[str, Parser]):
+    """Format → parse function; a parser's module is imported when it is first asked for (a build
+    whose cards all come from the cache never imports one)."""
+
+    def __getitem__(self, fmt: str) -> Parser:
+        if fmt not in FORMATS:
+            raise KeyError(fmt)
+        parse: Parser = import_module(f"{__name__}.{fmt}").parse
+        return parse
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(FORMATS)
+
+    def __len__(self) -> int:
+        return len(FORMATS)
+
+
+PARSERS: Mapping[str, Parser] = _Parsers()
