@@ -1,16 +1,22 @@
 """Inline patterns tried only where their trigger text occurs: the HTML must not change.
 
-The oracle is the same renderer with every inline pattern tried on every field.
+The oracle is the same renderer with Python-Markdown's own inline processor (every pattern tried
+on every piece of text). The processor overrides a private Python-Markdown method: a test fails
+when the installed version's method is not the one it was written against.
 """
 
 from __future__ import annotations
 
+import ast
+import inspect
+import textwrap
 from pathlib import Path
 
 import pytest
 from conftest import CORPUS
 from hypothesis import given
 from hypothesis import strategies as st
+from markdown.treeprocessors import InlineProcessor
 
 from ankigen.model import Card
 from ankigen.parsers import PARSERS
@@ -20,11 +26,10 @@ from ankigen.sources import detect_format, find_sources, read_source
 
 
 def _every_pattern() -> Renderer:
-    """A renderer whose inline processor tries every pattern, as Python-Markdown does."""
+    """A renderer with Python-Markdown's own inline processor, which tries every pattern."""
     renderer = Renderer()
     md = renderer._md
-    md.preprocessors.deregister("select_inline_patterns")
-    md.treeprocessors["inline"].inlinePatterns = md.inlinePatterns
+    md.treeprocessors.register(InlineProcessor(md), "inline", 20)
     return renderer
 
 
@@ -35,6 +40,40 @@ EVERY = _every_pattern()
 def _both(text: str) -> tuple[str, str]:
     card = Card("Q", text, 1, source="notes.md")
     return SELECTING.render(card, Path(".")).back_html, EVERY.render(card, Path(".")).back_html
+
+
+HANDLE_INLINE = """
+def __handleInline(self, data: str, patternIndex: int = 0) -> str:
+    if not isinstance(data, util.AtomicString):
+        startIndex = 0
+        count = len(self.inlinePatterns)
+        while patternIndex < count:
+            data, matched, startIndex = self.__applyPattern(
+                self.inlinePatterns[patternIndex], data, patternIndex, startIndex
+            )
+            if not matched:
+                patternIndex += 1
+    return data
+"""
+"""Python-Markdown's ``InlineProcessor.__handleInline`` (3.5 to 3.11) without its docstring: the
+loop ``TriggeredInlineProcessor`` replaces."""
+
+
+def _code(source: str) -> str:
+    """The AST of a function's source, docstring left out."""
+    tree = ast.parse(textwrap.dedent(source))
+    body = tree.body[0]
+    assert isinstance(body, ast.FunctionDef)
+    if body.body and isinstance(body.body[0], ast.Expr) and isinstance(body.body[0].value, ast.Constant):
+        body.body = body.body[1:]
+    return ast.dump(tree)
+
+
+def test_the_private_method_replaced_is_still_python_markdowns() -> None:
+    assert SELECTING._md.treeprocessors["inline"].__class__.__name__ == "TriggeredInlineProcessor"
+    assert _code(inspect.getsource(InlineProcessor._InlineProcessor__handleInline)) == _code(HANDLE_INLINE)
+    apply = inspect.signature(InlineProcessor._InlineProcessor__applyPattern)
+    assert list(apply.parameters) == ["self", "pattern", "data", "patternIndex", "startIndex"]
 
 
 def test_every_default_pattern_has_a_trigger() -> None:
@@ -55,6 +94,9 @@ def test_every_default_pattern_has_a_trigger() -> None:
         "- item *one*\n  - nested `two`\n\n| a | b |\n|---|---|\n| *c* | d |",
         "```python\nx = [1, 2]  # not a link\n```\n\nafter & before",
         "plain words only",
+        "plain paragraph\n\n*em* then [link](https://x.org) &amp; `code`\n\nplain again  \nbroken",
+        "- plain item\n- item with <b>html</b>\n- ==marked== item\n\n| plain | `c` |\n|---|---|\n| a | b |",
+        "**strong with [link](https://x.org) inside** and _em with `code`_ and ![img](a.png)",
     ],
 )
 def test_selected_patterns_give_the_same_html(text: str) -> None:
