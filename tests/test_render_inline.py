@@ -1,8 +1,11 @@
-"""Inline patterns tried only where their trigger text occurs: the HTML must not change.
+"""Work skipped where it cannot change anything: the HTML must not change.
 
-The oracle is the same renderer with Python-Markdown's own inline processor (every pattern tried
-on every piece of text). The processor overrides a private Python-Markdown method: a test fails
-when the installed version's method is not the one it was written against.
+Inline patterns are tried only on text containing their trigger (:mod:`ankigen.render.inline`);
+the fenced-code and raw-HTML preprocessors run only on fields that can hold what they look for
+(:mod:`ankigen.render.skips`). The oracle is the same renderer with Python-Markdown's own inline
+processor (every pattern tried on every piece of text) and both preprocessors always run. The
+inline processor overrides a private Python-Markdown method: a test fails when the installed
+version's method is not the one it was written against.
 """
 
 from __future__ import annotations
@@ -22,14 +25,18 @@ from ankigen.model import Card
 from ankigen.parsers import PARSERS
 from ankigen.render import Renderer
 from ankigen.render.inline import TRIGGERS
+from ankigen.render.skips import NEEDS
 from ankigen.sources import detect_format, find_sources, read_source
 
 
 def _every_pattern() -> Renderer:
-    """A renderer with Python-Markdown's own inline processor, which tries every pattern."""
+    """A renderer with Python-Markdown's own inline processor, which tries every pattern, and
+    every preprocessor run on every field."""
     renderer = Renderer()
     md = renderer._md
     md.treeprocessors.register(InlineProcessor(md), "inline", 20)
+    for name, (priority, _) in NEEDS.items():
+        md.preprocessors.register(md.preprocessors[name].inner, name, priority)
     return renderer
 
 
@@ -76,6 +83,15 @@ def test_the_private_method_replaced_is_still_python_markdowns() -> None:
     assert list(apply.parameters) == ["self", "pattern", "data", "patternIndex", "startIndex"]
 
 
+def test_the_skipped_preprocessors_are_the_ones_named() -> None:
+    kinds = {name: type(SELECTING._md.preprocessors[name].inner).__name__ for name in NEEDS}
+    assert kinds == {
+        "fenced_code_block": "SuperFencesBlockPreprocessor",
+        "html_block": "HtmlBlockPreprocessor",
+    }
+    assert [type(EVERY._md.preprocessors[name]).__name__ for name in NEEDS] == list(kinds.values())
+
+
 def test_every_default_pattern_has_a_trigger() -> None:
     registry = EVERY._md.inlinePatterns
     assert all(name in registry for name in TRIGGERS)
@@ -97,6 +113,8 @@ def test_every_default_pattern_has_a_trigger() -> None:
         "plain paragraph\n\n*em* then [link](https://x.org) &amp; `code`\n\nplain again  \nbroken",
         "- plain item\n- item with <b>html</b>\n- ==marked== item\n\n| plain | `c` |\n|---|---|\n| a | b |",
         "**strong with [link](https://x.org) inside** and _em with `code`_ and ![img](a.png)",
+        "~~~\ntilde fence\n~~~\n\n    indented code\n\nx &copy y &amp z",
+        "<details>\n<summary>More</summary>\n\n*inside*\n</details>\n\n<!-- a comment -->",
     ],
 )
 def test_selected_patterns_give_the_same_html(text: str) -> None:
@@ -104,7 +122,10 @@ def test_selected_patterns_give_the_same_html(text: str) -> None:
     assert selecting == every
 
 
-@given(st.text(alphabet=st.sampled_from(list("ab *_`\\[]()!<>&#;:/@.\t\n-|$")), max_size=80))
+PIECES = [*"ab *_`\\[]()!<>&#;:/@.\t\n-|$=~", "```", "~~~", "\n\n"]
+
+
+@given(st.lists(st.sampled_from(PIECES), max_size=80).map("".join))
 def test_selected_patterns_give_the_same_html_on_any_text(text: str) -> None:
     selecting, every = _both(text)
     assert selecting == every

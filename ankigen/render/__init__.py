@@ -11,13 +11,14 @@ fields) and the HTML sanitiser. A Markdown field passes these stages, in this or
     ``<details markdown="1">``; close a fence left open
 3   tab-separated tables → pipe tables (outside code)          :mod:`~ankigen.render.tables`
 4   Python-Markdown, preprocessors by priority:
-    30 normalise whitespace; 29 pick the inline patterns the   :mod:`~ankigen.render.inline`
-    field can use;
+    30 normalise whitespace;
     25 fenced code → Pygments HTML, put in the stash           :mod:`~ankigen.render.code`
     22 blank line before a list; 21 re-indent lists to 2       :mod:`~ankigen.render.lists`
-    spaces a level; 20 raw HTML blocks
+    spaces a level; 20 raw HTML blocks (25 and 20 only on a    :mod:`~ankigen.render.skips`
+    field that has a fence, or a ``<`` or ``&``)
 5   Python-Markdown blocks and inlines (tables, lists, HTML
-    with Markdown inside, indented code → Pygments HTML)       :mod:`~ankigen.render.code`
+    with Markdown inside, indented code → Pygments HTML;       :mod:`~ankigen.render.code`
+    each inline pattern tried only on text with its trigger)   :mod:`~ankigen.render.inline`
 6   warn about markup that could run code; nh3 sanitises       :mod:`~ankigen.render.sanitise`
 7   local ``<img src>`` → packaged media name (in stage 6)     :mod:`~ankigen.render.media`
 8   each table in a ``<div class="table-scroll">`` (phones)    :mod:`~ankigen.render.tables`

@@ -21,6 +21,7 @@ from ankigen.render.math import MathStash, protect_markdown, split_plain_math
 from ankigen.render.media import resolve_image
 from ankigen.render.obsidian import rewrite
 from ankigen.render.sanitise import DATA_IMAGE, UNSAFE_HTML, make_cleaner, safe_style
+from ankigen.render.skips import SkipIdleExtension
 from ankigen.render.tables import convert_tab_tables, wrap_tables
 
 _PLAIN_SENTENCE = re.compile(r"[^\W\d_](?:[^\W_]|[ ,.?'\"():;/=%+-])*(?<! )")
@@ -42,6 +43,7 @@ def _markdown(fence: Callable[..., str]) -> markdown.Markdown:
             "mdx_truly_sane_lists",
             ListsExtension(),
             InlineTriggersExtension(),
+            SkipIdleExtension(),
         ],
         extension_configs={
             "pymdownx.superfences": {"custom_fences": [{"name": "*", "class": "highlight", "format": fence}]},
