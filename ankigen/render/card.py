@@ -20,7 +20,7 @@ from ankigen.render.lists import ListsExtension
 from ankigen.render.math import MathStash, protect_markdown, split_plain_math
 from ankigen.render.media import resolve_image
 from ankigen.render.obsidian import rewrite
-from ankigen.render.sanitise import DATA_IMAGE, UNSAFE_HTML, make_cleaner, safe_style
+from ankigen.render.sanitise import DATA_IMAGE, make_cleaner, safe_style, unsafe_html
 from ankigen.render.skips import SkipIdleExtension
 from ankigen.render.tables import convert_tab_tables, wrap_tables
 
@@ -154,7 +154,7 @@ class Renderer:
         if reason:
             state.warn(rules.FIELD_TOO_COMPLEX, f"shown as plain text: {reason}", text[:40])
             return "<br>".join(html.escape(text, quote=False).split("\n"))
-        for m in UNSAFE_HTML.finditer(stash.restore(converted)):  # with the math: TeX can hide a handler
+        for m in unsafe_html(stash.restore(converted)):  # with the math: TeX can hide a handler
             snippet = m.group(0).strip().rstrip("=").strip()
             state.warn(rules.UNSAFE_HTML, f"removed HTML that could run code: {snippet!r}", snippet)
         for command in dict.fromkeys(stash.disarmed):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import nh3
 
@@ -47,6 +47,29 @@ UNSAFE_HTML = re.compile(
     r"|javascript\s*:(?=[^<>]*>)",
     re.IGNORECASE,
 )
+
+_CASE_FOLDS = "\u0130\u0131\u017f\u212a"
+"""İ ı ſ K: the characters ``re.IGNORECASE`` matches to an ASCII letter that ``str.lower()`` does not
+turn into that letter (found by trying every code point)."""
+_TAG_HINT = re.compile(r"<(?:script|iframe|object|embed|frame|applet|base|meta)")
+_HANDLER_HINT = re.compile(r"on(?<=\son)[a-z]+\s*=(?=[^<>]*>)")
+""":data:`UNSAFE_HTML`'s handler branch, on lower-cased text: starting with its literal ``on``
+(the look-behind after it) lets the regex engine jump from one ``on`` to the next."""
+
+
+def unsafe_html(html: str) -> Iterator[re.Match[str]]:
+    """The matches of :data:`UNSAFE_HTML` in ``html``, none found quicker where there can be none.
+
+    Lower-cased ``html`` is tested for what each branch needs (each test runs at C speed, the
+    case-blind regex tries its three branches at every character). The test is exact unless a
+    character of :data:`_CASE_FOLDS` is present: then the regex always runs.
+    """
+    if html.isascii() or not any(char in html for char in _CASE_FOLDS):
+        low = html.lower()
+        if not (_TAG_HINT.search(low) or "javascript" in low or _HANDLER_HINT.search(low)):
+            return iter(())
+    return UNSAFE_HTML.finditer(html)
+
 
 DATA_IMAGE = re.compile(r"<img\b[^>]*?\ssrc\s*=\s*[\"']?\s*(data:[^\s\"'>,;]*)", re.IGNORECASE)
 """An image inlined as a ``data:`` URL (nh3 removes its ``src``: Anki keeps media as files)."""
