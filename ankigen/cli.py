@@ -103,11 +103,16 @@ def source_options(func: F) -> F:
         from ankigen.pipeline import default_workers
 
         quiet = kwargs.get("quiet", False)
+        folder = None if no_cache else (cache_dir or default_cache_dir())
+        if folder is not None:
+            from ankigen import regexcache
+
+            regexcache.install(folder)
         sources, config_path = _configs_among(sources, config_path)
         config = _load(config_path, sources, quiet)
         options = CollectOptions(
             jobs=jobs or default_workers(),
-            cache_dir=None if no_cache else (cache_dir or default_cache_dir()),
+            cache_dir=folder,
             progress=None if quiet else _Progress(),
         )
         return func(notes=Selection(sources, note_format, config, options, config_path), **kwargs)
