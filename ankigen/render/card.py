@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import html
+import importlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import markdown
+from markdown.extensions import Extension
 
 from ankigen import rules
 from ankigen.model import Card, Diagnostic, MediaFile, RenderedCard
@@ -30,26 +33,43 @@ Tried only on a short line: the regex engine keeps state per character it backtr
 _PLAIN_SENTENCE_MAX = 2000
 
 
+class _Markdown(markdown.Markdown):  # type: ignore[misc]  # markdown has no type information
+    """Python-Markdown, with extensions named by module only where a name is an import path.
+
+    Markdown looks every extension name up among the installed packages' entry points first,
+    which imports ``importlib.metadata`` and reads every package's metadata (about a tenth of a
+    small build); pymdown-extensions' superfences names ``pymdownx.highlight`` so. A dotted name
+    is a module here, as Markdown's own fallback reads it."""
+
+    def build_extension(self, ext_name: str, configs: Mapping[str, Any]) -> Extension:
+        if "." not in ext_name or ":" in ext_name:
+            return super().build_extension(ext_name, configs)
+        module = importlib.import_module(ext_name)
+        extension: Extension = module.makeExtension(**configs)
+        return extension
+
+
 def _markdown(fence: Callable[..., str]) -> markdown.Markdown:
-    """The converter: ``fence`` formats every fenced code block."""
-    return markdown.Markdown(
+    """The converter: ``fence`` formats every fenced code block (extensions as objects: see
+    :class:`_Markdown`)."""
+    import mdx_truly_sane_lists
+    from markdown.extensions.md_in_html import MarkdownInHtmlExtension
+    from markdown.extensions.tables import TableExtension
+    from pymdownx import highlight, mark, saneheaders, superfences
+
+    return _Markdown(
         extensions=[
-            "tables",
-            "md_in_html",
-            "pymdownx.superfences",
-            "pymdownx.highlight",
-            "pymdownx.saneheaders",
-            "pymdownx.mark",
-            "mdx_truly_sane_lists",
+            TableExtension(),
+            MarkdownInHtmlExtension(),
+            superfences.makeExtension(custom_fences=[{"name": "*", "class": "highlight", "format": fence}]),
+            highlight.makeExtension(use_pygments=True, css_class="highlight", guess_lang=False),
+            saneheaders.makeExtension(),
+            mark.makeExtension(),
+            mdx_truly_sane_lists.makeExtension(nested_indent=2, truly_sane=False),
             ListsExtension(),
             InlineTriggersExtension(),
             SkipIdleExtension(),
         ],
-        extension_configs={
-            "pymdownx.superfences": {"custom_fences": [{"name": "*", "class": "highlight", "format": fence}]},
-            "pymdownx.highlight": {"use_pygments": True, "css_class": "highlight", "guess_lang": False},
-            "mdx_truly_sane_lists": {"nested_indent": 2, "truly_sane": False},
-        },
         output_format="html",
     )
 
