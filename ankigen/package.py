@@ -123,8 +123,9 @@ class DeckWriter:
     """
 
     def __init__(self, folder: Path, deck_name: str, css: str, mtime: int = RELEASE_EPOCH) -> None:
-        import genanki  # imported only when a deck is written
+        from ankigen import libs
 
+        genanki = libs.genanki()  # imported only when a deck is written
         self.folder = folder
         remove_stale_files(folder)
         self.css = css
