@@ -14,8 +14,6 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
-import yaml
-
 from ankigen import rules, tags
 from ankigen.hashtags import note_tag
 from ankigen.model import Diagnostic
@@ -62,6 +60,8 @@ def split_front_matter(text: str, path: str) -> Split:
     blanked = "\n" * (end + 1) + "\n".join(lines[end + 1 :])
     diagnostics: list[Diagnostic] = []
     block = "\n".join(body)
+    import yaml  # here: most notes have no front matter
+
     try:
         node = yaml.compose(block, Loader=yaml.SafeLoader)
         data = yaml.safe_load(block)

@@ -37,6 +37,10 @@ restored (stages 2 and 9); a context title is rendered as Markdown and unwrapped
 
 from __future__ import annotations
 
-from ankigen.render.card import Renderer
+from ankigen import libs
+
+libs.import_pymdownx()  # before any module of this package imports it (see ankigen.libs)
+
+from ankigen.render.card import Renderer  # noqa: E402
 
 __all__ = ["Renderer"]
