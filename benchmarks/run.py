@@ -47,6 +47,7 @@ LABELS = {
     "edited": "ankigen cold, edited corpus",
     "jobs1": "ankigen --jobs 1 --no-cache",
     "again": "ankigen cache, edit reverted",
+    "small_first": "ankigen small, empty cache folder",
     "small": f"ankigen small ({SMALL_CARDS} cards, 1 file)",
 }
 HEADER = (
@@ -173,8 +174,23 @@ def one_round(b: Bench, number: int, notes: Path) -> None:
     os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     b.build("jobs1", src, _fresh(work / "jobs1"), "--jobs", "1", "--no-cache")
     b.build("again", src, _fresh(work / "again"), "--cache-dir", cache)
-    small = work / "small" / "notes.md"
-    b.build("small", small, _fresh(work / "small-out"), "--cache-dir", _fresh(work / "small-cache"))
+    small, small_cache = work / "small" / "notes.md", work / "small-cache"
+    b.build("small_first", small, _fresh(work / "small-out"), "--cache-dir", _fresh(small_cache))
+    # A user's cache folder: earlier builds of other files (their compiled regular expressions are
+    # kept there), nothing of this file.
+    shutil.rmtree(small_cache)
+    shutil.copytree(work / "small-seed-cache", small_cache)
+    b.build("small", small, _fresh(work / "small-out"), "--cache-dir", small_cache)
+
+
+def seed_cache(work: Path, seed: int) -> None:
+    """``work/small-seed-cache``: the cache folder of two earlier small builds of other files."""
+    others, cache = _fresh(work / "small-others"), _fresh(work / "small-seed-cache")
+    for n in (1, 2):
+        path = others / f"other{n}.md"
+        corpus.write_file(path, "markdown", SMALL_CARDS, seed + n)
+        command = [sys.executable, "-m", "ankigen", "build", path, "-q", "-o", others / "out"]
+        subprocess.run([*map(str, command), "--cache-dir", str(cache)], check=True)
 
 
 def bench_size(cards: int, seed: int, work: Path, rounds: int) -> tuple[list[str], bool]:
@@ -184,6 +200,7 @@ def bench_size(cards: int, seed: int, work: Path, rounds: int) -> tuple[list[str
     corpus.write_file(_fresh(work / "small") / "notes.md", "markdown", SMALL_CARDS, seed)
     for path in [*b.src.iterdir(), work / "small" / "notes.md"]:
         os.utime(path, (SOURCE_MTIME, SOURCE_MTIME))
+    seed_cache(work, seed)
     generated = sum(f.cards for f in files)
     print(f"\n## {generated} cards in {len(files)} files, {rounds} round(s)", flush=True)
     print(HEADER)
@@ -274,6 +291,11 @@ def summarize(b: Bench, generated: int) -> tuple[list[str], bool]:
         f"  {'no change left the deck untouched':<56} {_yes(all(b.untouched)):>6}   (ankigen said: {b.said})",
         _goal(f"small build ({SMALL_CARDS} cards), wall", [x.wall for x in r["small"]], "<=", 0.3, " s"),
         _goal("  (small build, CPU)", [x.cpu for x in r["small"]], unit=" s"),
+        _goal(
+            "  (small build, empty cache folder, wall)",
+            [x.wall for x in r["small_first"]],
+            unit=" s",
+        ),
         _goal(
             "peak memory cold vs genanki's, RSS (the goal is for 100k)",
             ratio("cold", "package", "rss_mb"),
