@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -47,7 +48,13 @@ def _mark_cached_fronts(db_path: Path) -> None:
     """Rewrite every cached front "What is rule …" as "CACHED rule …" (checksums kept valid)."""
     with sqlite3.connect(db_path) as db:
         for key, value in db.execute("SELECT key, value FROM outcome").fetchall():
-            marked = bytes(value).replace(b"<p>What is rule", b"<p>CACHED rule")
+            outcome = pipeline._decode(bytes(value))
+            assert outcome is not None
+            outcome.rendered = [
+                dataclasses.replace(r, front_html=r.front_html.replace("<p>What is rule", "<p>CACHED rule"))
+                for r in outcome.rendered
+            ]
+            marked = pipeline._encode(outcome)
             db.execute(
                 "UPDATE outcome SET value = ?, sum = ? WHERE key = ?",
                 (marked, hashlib.sha256(marked).hexdigest(), key),
