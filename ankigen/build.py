@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ankigen import package, rebuild, rules
 from ankigen.cache import DeckRecords, OutcomeCache
-from ankigen.cloze import anki_numbers, hidden_text
+from ankigen.cloze import anki_numbers, hidden_text, quick_check
 from ankigen.config import Config, DeckSpec, glob_warnings
 from ankigen.deckfile import DeckFile
 from ankigen.embeds import forget_files
@@ -282,7 +282,7 @@ def collect(
             extra_tags = spec.tags if spec else ()
             reverse = outcome.reverse if outcome.reverse is not None else (spec or config).reverse
             for card, html in zip(outcome.cards, outcome.rendered, strict=True):
-                note_type = note_type_for(has_cloze=bool(_cloze_numbers(html)), reverse=reverse)
+                note_type = note_type_for(has_cloze=_has_cloze(html), reverse=reverse)
                 tags = tuple(dict.fromkeys((*extra_tags, *card.tags, *_context_tag(card.context))))
                 kept = dataclasses.replace(card, deck=name, tags=tags)
                 built = BuiltCard(kept, deck.guid_for(kept, note_type), html, stored, note_type)
@@ -349,9 +349,12 @@ def _place(decks: dict[str, Deck], tracker: Tracker, config_file: Path | None) -
     return plans
 
 
-def _cloze_numbers(html: RenderedCard) -> set[int]:
-    """The cloze numbers Anki reads in a card's question and answer HTML."""
-    return anki_numbers(html.front_html) | anki_numbers(html.back_html)
+def _has_cloze(html: RenderedCard) -> bool:
+    """Whether Anki reads a cloze in a card's question or answer HTML."""
+    front, back = html.front_html, html.back_html
+    return (quick_check(front) and bool(anki_numbers(front))) or (
+        quick_check(back) and bool(anki_numbers(back))
+    )
 
 
 def _record(built: BuiltCard, fields: package.NoteFields, digested: bool) -> NoteRecord:
@@ -431,7 +434,7 @@ def build(
             guid, mod = tracker.predict(deck.name, deck.records[-1]) or (built.guid, None)
             if guid != fields.guid:
                 fields = dataclasses.replace(fields, guid=guid)
-            writer.add(fields, ((m.name, m.path) for m in built.html.media), mod)
+            writer.add(fields, [(m.name, m.path) for m in built.html.media] if built.html.media else (), mod)
         except (OSError, sqlite3.Error) as exc:
             failures[deck.name] = _cannot_write(output / f"{package.slug(deck.name)}.apkg", exc)
             if deck.name in writers:
