@@ -23,7 +23,7 @@ from ankigen.ignores import strip_markers
 from ankigen.model import Card, Diagnostic, RenderedCard
 from ankigen.notetype import BASIC, NOTE_CSS, RELEASE_EPOCH, NoteType, cloze_fields, note_type_for
 from ankigen.pipeline import FileJob, process_all
-from ankigen.sources import display_path, find_sources, read_source, text_name
+from ankigen.sources import display_path, find_sources, forget_paths, read_source, resolved, text_name
 from ankigen.state import DeckPlan, NoteRecord, Tracker, note_type_warnings
 
 _SOURCE_ERRORS = "not written: the sources have errors"
@@ -157,7 +157,7 @@ def source_files(sources: Sequence[Path], config: Config) -> list[SourceFile]:
         else:
             found = [given]
         for path in found:
-            files.setdefault(path.resolve(), SourceFile(path, root, explicit=not given.is_dir()))
+            files.setdefault(resolved(path), SourceFile(path, root, explicit=not given.is_dir()))
     return list(files.values())
 
 
@@ -191,7 +191,7 @@ def notes_root(given: Path, config: Config) -> Path:
 def stored_source(path: Path, root: Path) -> str:
     """The ``Source`` path of a note file as stored in decks: POSIX, relative to the notes' root
     (a symlink in the notes to a file elsewhere: as found in the notes; otherwise its name)."""
-    for found, base in ((path.resolve(), root.resolve()), (path.absolute(), root.absolute())):
+    for found, base in ((resolved(path), resolved(root)), (path.absolute(), root.absolute())):
         if found.is_relative_to(base):
             return text_name(found.relative_to(base).as_posix())
     return text_name(path.name)
@@ -225,7 +225,8 @@ def collect(
     decks: dict[str, Deck] = {}
     stray: list[Diagnostic] = glob_warnings(config) if not sources else []
     files = _files_to_read(sources, config, deck_name)
-    forget_files()  # embeds are looked up in the tree as it is now
+    forget_files()  # embeds are looked up in the tree as it is now, and paths resolved in it
+    forget_paths()
     planned = _planned_decks(files, config, deck_name)
     ignores = config.ignores()
 
@@ -252,7 +253,7 @@ def collect(
             fmt = note_format if note_format != "auto" else (spec.format if spec else "auto")
             notes, silenced, marker_problems = strip_markers(text.text, text.path)
             if silenced:
-                ignores.markers[source.path.resolve()] = silenced
+                ignores.markers[resolved(source.path)] = silenced
             yield _BuildJob(
                 text.path,
                 notes,
@@ -441,6 +442,7 @@ def build(
                 writers.pop(deck.name).discard()
 
     records = DeckRecords(options.cache_dir) if options.cache_dir else None
+    forget_paths()
     try:
         named, widened = build_sources(sources, config, deck_name)
         if records is not None:

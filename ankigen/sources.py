@@ -28,11 +28,38 @@ class SourceText:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
+_RESOLVED: dict[str, str] = {}
+"""Absolute path → resolved path, for this build (:func:`forget_paths`)."""
+
+
+def resolved(path: Path) -> Path:
+    """``path.resolve()``, with each folder resolved once a build: a file that is not a symlink
+    is its resolved folder's entry (one ``lstat``, instead of one per part of its path)."""
+    return Path(_real(os.path.join(os.getcwd(), path)))
+
+
+def _real(path: str) -> str:
+    found = _RESOLVED.get(path)
+    if found is None:
+        folder, name = os.path.split(path)
+        if name in ("", ".", "..") or folder == path or os.path.islink(path):
+            found = os.path.realpath(path)
+        else:
+            found = os.path.join(_real(folder), name)
+        _RESOLVED[path] = found
+    return found
+
+
+def forget_paths() -> None:
+    """Resolve paths afresh from now on (each build sees the tree as it is when it starts)."""
+    _RESOLVED.clear()
+
+
 def display_path(path: Path) -> str:
     """The POSIX path relative to the working directory (``../x`` above it) when possible (bytes
     of a file name that are not UTF-8 shown as U+FFFD)."""
     try:
-        shown = Path(os.path.relpath(path.resolve(), Path.cwd().resolve())).as_posix()
+        shown = Path(os.path.relpath(resolved(path), resolved(Path.cwd()))).as_posix()
     except ValueError:  # another drive on Windows
         shown = path.as_posix()
     return text_name(shown)
