@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS, seed
 
-from ankigen.sources import decode, detect_format, find_sources, read_source
+from ankigen.sources import decode, detect_format, find_sources, forget_paths, read_source, resolved
 
 
 def test_utf8_with_bom_and_crlf_is_clean_text() -> None:
@@ -73,3 +73,28 @@ def test_detects_corpus_formats(folder: str, count: int) -> None:
         != ("questionnaire" if f.name in NUMBERED_FAQS else folder)
     ]
     assert wrong == []
+
+
+def test_resolved_is_path_resolve(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "real" / "deep").mkdir(parents=True)
+    (tmp_path / "real" / "deep" / "a.md").write_text("x", "utf-8")
+    (tmp_path / "linked").symlink_to(tmp_path / "real")
+    (tmp_path / "real" / "b.md").symlink_to(tmp_path / "real" / "deep" / "a.md")
+    (tmp_path / "real" / "up").symlink_to(tmp_path / "real" / "deep")
+    monkeypatch.chdir(tmp_path / "linked")
+    paths = [
+        Path("deep/a.md"),
+        Path("b.md"),
+        Path("up/../b.md"),
+        Path("missing/c.md"),
+        tmp_path / "linked" / "deep" / "a.md",
+        tmp_path / "linked" / "up" / ".." / "deep",
+        Path("."),
+        Path("/"),
+    ]
+    forget_paths()
+    assert [resolved(path) for path in paths] == [path.resolve() for path in paths]
+    (tmp_path / "real" / "b.md").unlink()
+    (tmp_path / "real" / "b.md").write_text("now a file", "utf-8")
+    forget_paths()  # a new build sees the tree as it is then
+    assert resolved(Path("b.md")) == tmp_path.resolve() / "real" / "b.md"
