@@ -285,7 +285,7 @@ def collect(
             for card, html in zip(outcome.cards, outcome.rendered, strict=True):
                 note_type = note_type_for(has_cloze=_has_cloze(html), reverse=reverse)
                 tags = tuple(dict.fromkeys((*extra_tags, *card.tags, *_context_tag(card.context))))
-                kept = dataclasses.replace(card, deck=name, tags=tags)
+                kept = _in_deck(card, name, tags)
                 built = BuiltCard(kept, deck.guid_for(kept, note_type), html, stored, note_type)
                 fields = _note_fields(built)
                 deck.records.append(_record(built, fields, digested))
@@ -348,6 +348,14 @@ def _place(decks: dict[str, Deck], tracker: Tracker, config_file: Path | None) -
             if plan.carried or plan.left:
                 decks[name] = Deck(name, plan=plan)
     return plans
+
+
+def _in_deck(card: Card, deck: str, tags: tuple[str, ...]) -> Card:
+    """``dataclasses.replace(card, deck=deck, tags=tags)`` (a ``Card`` has no ``__post_init__``),
+    without its walk over the fields for each of a build's cards."""
+    kept: Card = object.__new__(Card)
+    kept.__dict__.update(card.__dict__, deck=deck, tags=tags)
+    return kept
 
 
 def _has_cloze(html: RenderedCard) -> bool:

@@ -30,12 +30,17 @@ class SourceText:
 
 _RESOLVED: dict[str, str] = {}
 """Absolute path → resolved path, for this build (:func:`forget_paths`)."""
+_RESOLVED_PATHS: dict[str, Path] = {}
 
 
 def resolved(path: Path) -> Path:
     """``path.resolve()``, with each folder resolved once a build: a file that is not a symlink
     is its resolved folder's entry (one ``lstat``, instead of one per part of its path)."""
-    return Path(_real(os.path.join(os.getcwd(), path)))
+    absolute = os.path.join(os.getcwd(), path)
+    found = _RESOLVED_PATHS.get(absolute)
+    if found is None:
+        found = _RESOLVED_PATHS[absolute] = Path(_real(absolute))
+    return found
 
 
 def _real(path: str) -> str:
@@ -53,6 +58,7 @@ def _real(path: str) -> str:
 def forget_paths() -> None:
     """Resolve paths afresh from now on (each build sees the tree as it is when it starts)."""
     _RESOLVED.clear()
+    _RESOLVED_PATHS.clear()
 
 
 def display_path(path: Path) -> str:
