@@ -83,11 +83,16 @@ def deck_mtime(paths: Iterable[Path], epoch: str | None = None) -> int:
     older than ``RELEASE_EPOCH``.
     """
     fixed = source_date_epoch(epoch)
-    if fixed is not None:
-        stamp = fixed
-    else:
-        stamp = max((int(p.stat().st_mtime) for p in paths if p.exists()), default=0)
+    stamp = fixed if fixed is not None else max((_mtime(p) for p in paths), default=0)
     return min(max(stamp, RELEASE_EPOCH), LATEST_EPOCH)
+
+
+def _mtime(path: Path) -> int:
+    """The file's mtime in whole seconds (0 when it is gone)."""
+    try:
+        return int(os.stat(path).st_mtime)
+    except OSError:
+        return 0
 
 
 def slug(deck_name: str) -> str:
