@@ -185,8 +185,13 @@ def process_all(
         nonlocal done
         job, entry = item
         outcome = entry.work if isinstance(entry.work, FileOutcome) else entry.work.result()
-        if cache and entry.computed and not any(html.media for html in outcome.rendered):
-            fresh.append((entry.key, entry.path, entry.root, _encode(outcome)))
+        value = (
+            _encode(outcome)
+            if cache and entry.computed and not any(h.media for h in outcome.rendered)
+            else None
+        )
+        if cache and value is not None:
+            fresh.append((entry.key, entry.path, entry.root, value))
             if sum(len(item[-1]) for item in fresh) > CACHE_BATCH_BYTES:
                 cache.put_many(fresh)
                 fresh.clear()
@@ -311,9 +316,10 @@ def _diagnostics(found: Iterable[Diagnostic]) -> tuple[tuple[str | int | None, .
     return tuple(tuple(getattr(d, name) for name in _DIAGNOSTIC_FIELDS) for d in found)
 
 
-def _encode(outcome: FileOutcome) -> bytes:
-    """The outcome as :mod:`marshal` data of plain tuples, in the fields' order (a tenth of the
-    time of JSON objects to read back: a warm build reads every unchanged file's)."""
+def _encode(outcome: FileOutcome) -> bytes | None:
+    """The outcome as :mod:`marshal` data of plain tuples, in the fields' order (a third of the
+    time of JSON objects to read back: a warm build reads every unchanged file's); ``None`` when
+    it holds something else than strings, numbers and tuples (it is not cached)."""
     data = (
         _FORMAT,
         renderer_fingerprint(),
@@ -328,7 +334,31 @@ def _encode(outcome: FileOutcome) -> bytes:
         outcome.deck,
         outcome.reverse,
     )
-    return marshal.dumps(data)
+    try:
+        return marshal.dumps(data)
+    except ValueError:  # a library's subclass of str (or int) in it, which marshal refuses
+        pass
+    try:
+        return marshal.dumps(_plain(data))
+    except ValueError:
+        return None
+
+
+_Plain = str | int | float | None | tuple["_Plain", ...]
+
+
+def _plain(value: object) -> _Plain:
+    """``value`` with every string and number made a plain ``str`` or ``int`` (tuples and lists
+    walked); a ``ValueError`` for anything else."""
+    if isinstance(value, (tuple, list)):
+        return tuple(_plain(item) for item in value)
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int(value)
+    if value is None or isinstance(value, (bool, float)):
+        return value
+    raise ValueError(f"a {type(value).__name__} cannot be cached")
 
 
 def _decode(value: bytes | None) -> FileOutcome | None:
