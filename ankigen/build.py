@@ -152,12 +152,10 @@ def source_files(sources: Sequence[Path], config: Config) -> list[SourceFile]:
     files: dict[Path, SourceFile] = {}  # by real path: sources that overlap give each file once
     for given in sources or [config.root / DEFAULT_SOURCES]:
         root = notes_root(given, config) if sources else config.root
-        if given.is_dir():
-            found = [path for path in find_sources([given]) if not config.excluded(path)]
-        else:
-            found = [given]
+        folder = given.is_dir()
+        found = [path for path in find_sources([given]) if not config.excluded(path)] if folder else [given]
         for path in found:
-            files.setdefault(resolved(path), SourceFile(path, root, explicit=not given.is_dir()))
+            files.setdefault(resolved(path), SourceFile(path, root, explicit=not folder))
     return list(files.values())
 
 

@@ -64,8 +64,13 @@ def forget_paths() -> None:
 def display_path(path: Path) -> str:
     """The POSIX path relative to the working directory (``../x`` above it) when possible (bytes
     of a file name that are not UTF-8 shown as U+FFFD)."""
+    real, here = str(resolved(path)), str(resolved(Path.cwd()))
+    inside = here.rstrip(os.sep) + os.sep
     try:
-        shown = Path(os.path.relpath(resolved(path), resolved(Path.cwd()))).as_posix()
+        # A file under the working directory (the usual case) is the rest of its path.
+        shown = Path(
+            real[len(inside) :] if real.startswith(inside) else os.path.relpath(real, here)
+        ).as_posix()
     except ValueError:  # another drive on Windows
         shown = path.as_posix()
     return text_name(shown)
@@ -81,16 +86,23 @@ def find_sources(paths: Iterable[Path]) -> list[Path]:
     found: set[Path] = set()
     for path in paths:
         if path.is_dir():
-            found.update(
-                p
-                for p in path.rglob("*")
-                if p.is_file()
-                and p.suffix.lower() in SOURCE_SUFFIXES
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
+            found.update(_notes_in(path))
         else:
             found.add(path)
     return sorted(found)
+
+
+def _notes_in(folder: Path) -> Iterable[Path]:
+    """The note files under ``folder``, at any depth, as ``folder.rglob`` finds them (symlinked
+    folders are not entered), but none under a hidden folder or hidden themselves."""
+    for parent, folders, names in os.walk(folder):
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        for name in names:
+            if name.startswith(".") or os.path.splitext(name)[1].lower() not in SOURCE_SUFFIXES:
+                continue
+            path = os.path.join(parent, name)
+            if os.path.isfile(path):
+                yield Path(path)
 
 
 def decode(data: bytes, path: str) -> SourceText:
