@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ankigen import package, rebuild, rules
 from ankigen.cache import DeckRecords, OutcomeCache
-from ankigen.cloze import anki_numbers, hidden_text
+from ankigen.cloze import anki_numbers, hidden_text, quick_check
 from ankigen.config import Config, DeckSpec, glob_warnings
 from ankigen.deckfile import DeckFile
 from ankigen.embeds import forget_files
@@ -23,7 +23,7 @@ from ankigen.ignores import strip_markers
 from ankigen.model import Card, Diagnostic, RenderedCard
 from ankigen.notetype import BASIC, NOTE_CSS, RELEASE_EPOCH, NoteType, cloze_fields, note_type_for
 from ankigen.pipeline import FileJob, process_all
-from ankigen.sources import display_path, find_sources, read_source, text_name
+from ankigen.sources import display_path, find_sources, forget_paths, read_source, resolved, text_name
 from ankigen.state import DeckPlan, NoteRecord, Tracker, note_type_warnings
 
 _SOURCE_ERRORS = "not written: the sources have errors"
@@ -152,12 +152,10 @@ def source_files(sources: Sequence[Path], config: Config) -> list[SourceFile]:
     files: dict[Path, SourceFile] = {}  # by real path: sources that overlap give each file once
     for given in sources or [config.root / DEFAULT_SOURCES]:
         root = notes_root(given, config) if sources else config.root
-        if given.is_dir():
-            found = [path for path in find_sources([given]) if not config.excluded(path)]
-        else:
-            found = [given]
+        folder = given.is_dir()
+        found = [path for path in find_sources([given]) if not config.excluded(path)] if folder else [given]
         for path in found:
-            files.setdefault(path.resolve(), SourceFile(path, root, explicit=not given.is_dir()))
+            files.setdefault(resolved(path), SourceFile(path, root, explicit=not folder))
     return list(files.values())
 
 
@@ -191,7 +189,7 @@ def notes_root(given: Path, config: Config) -> Path:
 def stored_source(path: Path, root: Path) -> str:
     """The ``Source`` path of a note file as stored in decks: POSIX, relative to the notes' root
     (a symlink in the notes to a file elsewhere: as found in the notes; otherwise its name)."""
-    for found, base in ((path.resolve(), root.resolve()), (path.absolute(), root.absolute())):
+    for found, base in ((resolved(path), resolved(root)), (path.absolute(), root.absolute())):
         if found.is_relative_to(base):
             return text_name(found.relative_to(base).as_posix())
     return text_name(path.name)
@@ -225,7 +223,8 @@ def collect(
     decks: dict[str, Deck] = {}
     stray: list[Diagnostic] = glob_warnings(config) if not sources else []
     files = _files_to_read(sources, config, deck_name)
-    forget_files()  # embeds are looked up in the tree as it is now
+    forget_files()  # embeds are looked up in the tree as it is now, and paths resolved in it
+    forget_paths()
     planned = _planned_decks(files, config, deck_name)
     ignores = config.ignores()
 
@@ -252,7 +251,7 @@ def collect(
             fmt = note_format if note_format != "auto" else (spec.format if spec else "auto")
             notes, silenced, marker_problems = strip_markers(text.text, text.path)
             if silenced:
-                ignores.markers[source.path.resolve()] = silenced
+                ignores.markers[resolved(source.path)] = silenced
             yield _BuildJob(
                 text.path,
                 notes,
@@ -282,9 +281,9 @@ def collect(
             extra_tags = spec.tags if spec else ()
             reverse = outcome.reverse if outcome.reverse is not None else (spec or config).reverse
             for card, html in zip(outcome.cards, outcome.rendered, strict=True):
-                note_type = note_type_for(has_cloze=bool(_cloze_numbers(html)), reverse=reverse)
+                note_type = note_type_for(has_cloze=_has_cloze(html), reverse=reverse)
                 tags = tuple(dict.fromkeys((*extra_tags, *card.tags, *_context_tag(card.context))))
-                kept = dataclasses.replace(card, deck=name, tags=tags)
+                kept = _in_deck(card, name, tags)
                 built = BuiltCard(kept, deck.guid_for(kept, note_type), html, stored, note_type)
                 fields = _note_fields(built)
                 deck.records.append(_record(built, fields, digested))
@@ -349,9 +348,20 @@ def _place(decks: dict[str, Deck], tracker: Tracker, config_file: Path | None) -
     return plans
 
 
-def _cloze_numbers(html: RenderedCard) -> set[int]:
-    """The cloze numbers Anki reads in a card's question and answer HTML."""
-    return anki_numbers(html.front_html) | anki_numbers(html.back_html)
+def _in_deck(card: Card, deck: str, tags: tuple[str, ...]) -> Card:
+    """``dataclasses.replace(card, deck=deck, tags=tags)`` (a ``Card`` has no ``__post_init__``),
+    without its walk over the fields for each of a build's cards."""
+    kept: Card = object.__new__(Card)
+    kept.__dict__.update(card.__dict__, deck=deck, tags=tags)
+    return kept
+
+
+def _has_cloze(html: RenderedCard) -> bool:
+    """Whether Anki reads a cloze in a card's question or answer HTML."""
+    front, back = html.front_html, html.back_html
+    return (quick_check(front) and bool(anki_numbers(front))) or (
+        quick_check(back) and bool(anki_numbers(back))
+    )
 
 
 def _record(built: BuiltCard, fields: package.NoteFields, digested: bool) -> NoteRecord:
@@ -431,13 +441,14 @@ def build(
             guid, mod = tracker.predict(deck.name, deck.records[-1]) or (built.guid, None)
             if guid != fields.guid:
                 fields = dataclasses.replace(fields, guid=guid)
-            writer.add(fields, ((m.name, m.path) for m in built.html.media), mod)
+            writer.add(fields, [(m.name, m.path) for m in built.html.media] if built.html.media else (), mod)
         except (OSError, sqlite3.Error) as exc:
             failures[deck.name] = _cannot_write(output / f"{package.slug(deck.name)}.apkg", exc)
             if deck.name in writers:
                 writers.pop(deck.name).discard()
 
     records = DeckRecords(options.cache_dir) if options.cache_dir else None
+    forget_paths()
     try:
         named, widened = build_sources(sources, config, deck_name)
         if records is not None:

@@ -20,7 +20,7 @@ from ankigen.identity import full_deck_name
 from ankigen.ignores import Ignores, rule_id_problem
 from ankigen.model import Diagnostic
 from ankigen.parsers import FORMATS
-from ankigen.sources import display_path
+from ankigen.sources import display_path, resolved
 from ankigen.tags import clean_tag
 
 FORMAT_CHOICES = ("auto", *FORMATS)
@@ -186,7 +186,7 @@ class Config:
 
     def deck_for(self, source: Path) -> DeckSpec | None:
         """The first deck whose globs give ``source``, if any."""
-        claimed = self.claims().get(source.resolve())
+        claimed = self.claims().get(resolved(source))
         return claimed[1] if claimed else None
 
     def files_of(self, deck: DeckSpec) -> list[Path]:
@@ -205,7 +205,7 @@ class Config:
         """Whether a ``!`` glob leaves ``source`` out and no deck takes it: such a file found by
         walking a folder is skipped."""
         self.claims()
-        return source.resolve() in self._left_out
+        return resolved(source) in self._left_out
 
 
 def glob_warnings(config: Config) -> list[Diagnostic]:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from ankigen.cache import DeckRecords, writer_fingerprint
@@ -34,6 +33,8 @@ notes); beyond it they are streamed into the deck's temporary collection."""
 _FORMAT = "ankigen deck digest 1"
 
 Media = tuple[tuple[str, Path], ...]
+_Held = tuple[NoteType, str, tuple[str, ...], tuple[str, ...], Media, int | None]
+"""A note held until packaged: :meth:`DeckWriter.add_values`' arguments."""
 
 
 class DeckFile:
@@ -49,7 +50,7 @@ class DeckFile:
         self.css = css
         self.mtime = mtime
         self.count = 0
-        self._held: list[tuple[NoteFields, Media, int | None]] = []
+        self._held: list[_Held] = []
         self._held_chars = 0
         self._streaming = False
         self._writer: DeckWriter | None = None
@@ -60,24 +61,28 @@ class DeckFile:
     def add(self, fields: NoteFields, media: Iterable[tuple[str, Path]] = (), mod: int | None = None) -> None:
         """Add one note stamped ``mod`` (a guess, replaced by :meth:`finish`'s), with its media."""
         media = tuple(media)
-        flds, tags = "\x1f".join(fields.values()), " ".join(fields.tags)
-        names = "\x1f".join(name for name, _ in media)
-        note = f"{fields.note_type.id}\x00{len(flds)}:{flds}{len(tags)}:{tags}{len(names)}:{names}"
+        values, note_type = fields.values(), fields.note_type
+        flds, tags = "\x1f".join(values), " ".join(fields.tags)
+        names = "\x1f".join(name for name, _ in media) if media else ""
+        note = f"{note_type.id}\x00{len(flds)}:{flds}{len(tags)}:{tags}{len(names)}:{names}"
         self._notes.update(note.encode("utf-8", "surrogatepass"))
-        self._note_types.setdefault(fields.note_type.id, fields.note_type)
-        self._media.update(media)
+        if note_type.id not in self._note_types:
+            self._note_types[note_type.id] = note_type
+        if media:
+            self._media.update(media)
         self.count += 1
         if self._writer is None:
             self._writer = self._open(self.mtime)
+        held = (note_type, fields.guid, values, fields.tags, media, mod)
         if self._streaming:
-            self._writer.add(fields, media, mod)
+            self._writer.add_values(*held)
             return
-        self._held.append((fields, media, mod))
+        self._held.append(held)
         self._held_chars += len(flds)
         if self._held_chars > HELD_CHARS:
             self._streaming = True
-            for held in self._held:
-                self._writer.add(*held)
+            for waiting in self._held:
+                self._writer.add_values(*waiting)
             self._held = []
 
     def finish(
@@ -99,8 +104,10 @@ class DeckFile:
                     self._writer = None
                     writer.discard()
                 writer = self._writer = self._writer or self._open(mtime)
-                for (fields, media, _), (guid, mod) in zip(self._held, stamps, strict=True):
-                    writer.add(fields if fields.guid == guid else replace(fields, guid=guid), media, mod)
+                for (note_type, _, values, tags, media, _), (guid, mod) in zip(
+                    self._held, stamps, strict=True
+                ):
+                    writer.add_values(note_type, guid, values, tags, media, mod)
             assert writer is not None  # a streamed deck has its collection
             written = writer.finish(target, mtime, stamps)  # it is discarded, whatever happens
         finally:

@@ -46,7 +46,15 @@ class NoteFields:
     def values(self) -> tuple[str, ...]:
         """The field values in the note type's order; U+001F (Anki's field separator, which a
         file name may hold) is dropped, it would break the deck."""
-        return tuple(f.replace("\x1f", "") for f in (self.front, self.back, self.context, self.source))
+        drop = "\x1f"
+        if (
+            drop not in self.source
+            and drop not in self.front
+            and drop not in self.back
+            and drop not in self.context
+        ):
+            return (self.front, self.back, self.context, self.source)
+        return tuple(f.replace(drop, "") for f in (self.front, self.back, self.context, self.source))
 
 
 LATEST_EPOCH = 4354819199
@@ -75,11 +83,16 @@ def deck_mtime(paths: Iterable[Path], epoch: str | None = None) -> int:
     older than ``RELEASE_EPOCH``.
     """
     fixed = source_date_epoch(epoch)
-    if fixed is not None:
-        stamp = fixed
-    else:
-        stamp = max((int(p.stat().st_mtime) for p in paths if p.exists()), default=0)
+    stamp = fixed if fixed is not None else max((_mtime(p) for p in paths), default=0)
     return min(max(stamp, RELEASE_EPOCH), LATEST_EPOCH)
+
+
+def _mtime(path: Path) -> int:
+    """The file's mtime in whole seconds (0 when it is gone)."""
+    try:
+        return int(os.stat(path).st_mtime)
+    except OSError:
+        return 0
 
 
 def slug(deck_name: str) -> str:
@@ -138,36 +151,45 @@ class DeckWriter:
         self._cursor = self._conn.cursor()
 
     def add(self, fields: NoteFields, media: Iterable[tuple[str, Path]] = (), mod: int | None = None) -> None:
-        """Write one note stamped ``mod`` (default: the deck's mtime), and remember its media.
+        """Write one note stamped ``mod`` (default: the deck's mtime), and remember its media."""
+        self.add_values(fields.note_type, fields.guid, fields.values(), fields.tags, media, mod)
+
+    def add_values(
+        self,
+        note_type: NoteType,
+        guid: str,
+        values: Sequence[str],
+        tags: Sequence[str],
+        media: Iterable[tuple[str, Path]] = (),
+        mod: int | None = None,
+    ) -> None:
+        """:meth:`add` of a note given by its field ``values`` (:meth:`NoteFields.values`).
 
         The rows are genanki's (``Note.write_to_db``), written straight, without its per-note objects.
         """
-        model = self.deck.models.get(fields.note_type.id)
+        model = self.deck.models.get(note_type.id)
         if model is None:
-            model = fields.note_type.model(self.css)
+            model = note_type.model(self.css)
             self.deck.add_model(model)
-        values = fields.values()
         stamp = self.mtime if mod is None else mod
         note_id = next(self._ids)
-        tags = " " + " ".join(fields.tags) + " "
         row = (
             note_id,
-            fields.guid,
+            guid,
             model.model_id,
             stamp,
             -1,
-            tags,
+            f" {' '.join(tags)} ",
             "\x1f".join(values),
             values[0],
             0,
             0,
             "",
         )
-        self._cursor.execute(_INSERT_NOTE, row)
+        execute = self._cursor.execute
+        execute(_INSERT_NOTE, row)
         for card_ord in card_ords(model, values):
-            self._cursor.execute(
-                _INSERT_CARD, (next(self._ids), note_id, self.deck.deck_id, card_ord, stamp, *_NEW_CARD)
-            )
+            execute(_INSERT_CARD, (next(self._ids), note_id, self.deck.deck_id, card_ord, stamp, *_NEW_CARD))
         self.media.update(media)
         self.count += 1
 
@@ -305,8 +327,15 @@ def card_ords(model: genanki.Model, values: Sequence[str]) -> list[int]:
             for number in anki_numbers(values[names.index(name)])
         }
         return sorted(ords) or [0]
-    checks = {"any": any, "all": all}
-    return [ord_ for ord_, kind, required in model._req if checks[kind](values[i] for i in required)]
+    return [ord_ for ord_, kind, required in model._req if _filled(values, kind, required)]
+
+
+def _filled(values: Sequence[str], kind: str, required: list[int]) -> bool:
+    """Whether the fields ``required`` are filled as a template needs them: ``all`` or ``any``."""
+    if len(required) == 1:
+        return bool(values[required[0]])
+    filled = (values[i] for i in required)
+    return all(filled) if kind == "all" else any(filled)
 
 
 def _new_collection(folder: Path) -> tuple[Path, int, sqlite3.Connection]:

@@ -28,11 +28,49 @@ class SourceText:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
+_RESOLVED: dict[str, str] = {}
+"""Absolute path → resolved path, for this build (:func:`forget_paths`)."""
+_RESOLVED_PATHS: dict[str, Path] = {}
+
+
+def resolved(path: Path) -> Path:
+    """``path.resolve()``, with each folder resolved once a build: a file that is not a symlink
+    is its resolved folder's entry (one ``lstat``, instead of one per part of its path)."""
+    absolute = os.path.join(os.getcwd(), path)
+    found = _RESOLVED_PATHS.get(absolute)
+    if found is None:
+        found = _RESOLVED_PATHS[absolute] = Path(_real(absolute))
+    return found
+
+
+def _real(path: str) -> str:
+    found = _RESOLVED.get(path)
+    if found is None:
+        folder, name = os.path.split(path)
+        if name in ("", ".", "..") or folder == path or os.path.islink(path):
+            found = os.path.realpath(path)
+        else:
+            found = os.path.join(_real(folder), name)
+        _RESOLVED[path] = found
+    return found
+
+
+def forget_paths() -> None:
+    """Resolve paths afresh from now on (each build sees the tree as it is when it starts)."""
+    _RESOLVED.clear()
+    _RESOLVED_PATHS.clear()
+
+
 def display_path(path: Path) -> str:
     """The POSIX path relative to the working directory (``../x`` above it) when possible (bytes
     of a file name that are not UTF-8 shown as U+FFFD)."""
+    real, here = str(resolved(path)), str(resolved(Path.cwd()))
+    inside = here.rstrip(os.sep) + os.sep
     try:
-        shown = Path(os.path.relpath(path.resolve(), Path.cwd().resolve())).as_posix()
+        # A file under the working directory (the usual case) is the rest of its path.
+        shown = Path(
+            real[len(inside) :] if real.startswith(inside) else os.path.relpath(real, here)
+        ).as_posix()
     except ValueError:  # another drive on Windows
         shown = path.as_posix()
     return text_name(shown)
@@ -48,16 +86,23 @@ def find_sources(paths: Iterable[Path]) -> list[Path]:
     found: set[Path] = set()
     for path in paths:
         if path.is_dir():
-            found.update(
-                p
-                for p in path.rglob("*")
-                if p.is_file()
-                and p.suffix.lower() in SOURCE_SUFFIXES
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
+            found.update(_notes_in(path))
         else:
             found.add(path)
     return sorted(found)
+
+
+def _notes_in(folder: Path) -> Iterable[Path]:
+    """The note files under ``folder``, at any depth, as ``folder.rglob`` finds them (symlinked
+    folders are not entered), but none under a hidden folder or hidden themselves."""
+    for parent, folders, names in os.walk(folder):
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        for name in names:
+            if name.startswith(".") or os.path.splitext(name)[1].lower() not in SOURCE_SUFFIXES:
+                continue
+            path = os.path.join(parent, name)
+            if os.path.isfile(path):
+                yield Path(path)
 
 
 def decode(data: bytes, path: str) -> SourceText:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -47,7 +48,14 @@ def _mark_cached_fronts(db_path: Path) -> None:
     """Rewrite every cached front "What is rule …" as "CACHED rule …" (checksums kept valid)."""
     with sqlite3.connect(db_path) as db:
         for key, value in db.execute("SELECT key, value FROM outcome").fetchall():
-            marked = bytes(value).replace(b"<p>What is rule", b"<p>CACHED rule")
+            outcome = pipeline._decode(bytes(value))
+            assert outcome is not None
+            outcome.rendered = [
+                dataclasses.replace(r, front_html=r.front_html.replace("<p>What is rule", "<p>CACHED rule"))
+                for r in outcome.rendered
+            ]
+            marked = pipeline._encode(outcome)
+            assert marked is not None
             db.execute(
                 "UPDATE outcome SET value = ?, sum = ? WHERE key = ?",
                 (marked, hashlib.sha256(marked).hexdigest(), key),
@@ -190,3 +198,20 @@ def test_library_versions_are_the_installed_ones() -> None:
     for library in (*_LIBRARIES, "click", "PyYAML", "cached_property"):
         assert library_version(library) == metadata.version(library)
     assert library_version("no-such-library-installed") == ""
+
+
+def test_an_outcome_holding_a_library_s_string_type_is_cached_as_plain_strings(tmp_path: Path) -> None:
+    class Atomic(str):  # as Python-Markdown's AtomicString, which marshal refuses
+        pass
+
+    (tmp_path / "n.md").write_text("# T\n\n## What is a prior?\n\nA belief.\n", "utf-8")
+    job = pipeline.FileJob(str(tmp_path / "n.md"), (tmp_path / "n.md").read_text("utf-8"), tmp_path)
+    outcome = pipeline.process_file(job)
+    outcome.title = Atomic(outcome.title or "")
+    outcome.cards = [dataclasses.replace(card, front=Atomic(card.front)) for card in outcome.cards]
+    decoded = pipeline._decode(pipeline._encode(outcome))
+    assert decoded is not None and decoded.cards == outcome.cards and decoded.title == outcome.title == "T"
+    assert type(decoded.title) is str and type(decoded.cards[0].front) is str
+    assert decoded.rendered == outcome.rendered and decoded.diagnostics == outcome.diagnostics
+    outcome.title = object()  # type: ignore[assignment]  # nothing marshal can keep: not cached
+    assert pipeline._encode(outcome) is None

@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS, seed
 
-from ankigen.sources import decode, detect_format, find_sources, read_source
+from ankigen.sources import (
+    decode,
+    detect_format,
+    display_path,
+    find_sources,
+    forget_paths,
+    read_source,
+    resolved,
+)
 
 
 def test_utf8_with_bom_and_crlf_is_clean_text() -> None:
@@ -73,3 +81,81 @@ def test_detects_corpus_formats(folder: str, count: int) -> None:
         != ("questionnaire" if f.name in NUMBERED_FAQS else folder)
     ]
     assert wrong == []
+
+
+def test_resolved_is_path_resolve(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "real" / "deep").mkdir(parents=True)
+    (tmp_path / "real" / "deep" / "a.md").write_text("x", "utf-8")
+    (tmp_path / "linked").symlink_to(tmp_path / "real")
+    (tmp_path / "real" / "b.md").symlink_to(tmp_path / "real" / "deep" / "a.md")
+    (tmp_path / "real" / "up").symlink_to(tmp_path / "real" / "deep")
+    monkeypatch.chdir(tmp_path / "linked")
+    paths = [
+        Path("deep/a.md"),
+        Path("b.md"),
+        Path("up/../b.md"),
+        Path("missing/c.md"),
+        tmp_path / "linked" / "deep" / "a.md",
+        tmp_path / "linked" / "up" / ".." / "deep",
+        Path("."),
+        Path("/"),
+    ]
+    forget_paths()
+    assert [resolved(path) for path in paths] == [path.resolve() for path in paths]
+    (tmp_path / "real" / "b.md").unlink()
+    (tmp_path / "real" / "b.md").write_text("now a file", "utf-8")
+    forget_paths()  # a new build sees the tree as it is then
+    assert resolved(Path("b.md")) == tmp_path.resolve() / "real" / "b.md"
+
+
+def test_display_path_is_relative_to_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "work" / "notes").mkdir(parents=True)
+    (tmp_path / "workshop").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "work")
+    monkeypatch.chdir(tmp_path / "link")
+    forget_paths()
+    assert display_path(Path("notes/a.md")) == "notes/a.md"
+    assert display_path(tmp_path / "work" / "notes" / "a.md") == "notes/a.md"
+    assert display_path(tmp_path / "workshop" / "b.md") == "../workshop/b.md"  # not under "work"
+    assert display_path(Path(".")) == "."
+    assert display_path(tmp_path / "c.md") == "../c.md"
+
+
+def _rglob_sources(folder: Path) -> list[Path]:
+    """What ``find_sources`` found when it walked a folder with ``Path.rglob``."""
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file()
+        and p.suffix.lower() in (".md", ".markdown", ".txt")
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    )
+
+
+def test_find_sources_walks_as_rglob_did(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    notes = tmp_path / "notes"
+    for name in [
+        "a.md",
+        "B.MD",
+        "c.txt",
+        "d.markdown",
+        "e.py",
+        "f.",
+        ".g.md",
+        "sub/h.md",
+        "sub/.hidden/i.md",
+    ]:
+        (notes / name).parent.mkdir(parents=True, exist_ok=True)
+        (notes / name).write_text("x", "utf-8")
+    (notes / "folder.md").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "j.md").write_text("x", "utf-8")
+    (notes / "linked").symlink_to(tmp_path / "elsewhere")  # a symlinked folder is not entered
+    (notes / "k.md").symlink_to(tmp_path / "elsewhere" / "j.md")  # a symlinked file is a note
+    (notes / "broken.md").symlink_to(tmp_path / "missing.md")
+    monkeypatch.chdir(tmp_path)
+    for folder in (notes, Path("notes"), Path("notes/sub"), Path(".")):
+        assert find_sources([folder]) == _rglob_sources(folder), folder
+    assert [p.name for p in find_sources([notes])] == ["B.MD", "a.md", "c.txt", "d.markdown", "k.md", "h.md"]
