@@ -159,3 +159,21 @@ def test_find_sources_walks_as_rglob_did(tmp_path: Path, monkeypatch: pytest.Mon
     for folder in (notes, Path("notes"), Path("notes/sub"), Path(".")):
         assert find_sources([folder]) == _rglob_sources(folder), folder
     assert [p.name for p in find_sources([notes])] == ["B.MD", "a.md", "c.txt", "d.markdown", "k.md", "h.md"]
+
+
+def test_every_control_character_is_found_and_removed_and_nothing_else() -> None:
+    """The bytes check before decoding agrees with the character class it stands for: every
+    control character but tab and line ends is removed with a warning, at its line; ``©`` (whose
+    UTF-8 starts like a C1 control's) and CRLF line ends are kept without one."""
+    from ankigen.sources import decode
+
+    for code in [*range(1, 0x20), *range(0x7F, 0xA0)]:
+        char = chr(code)
+        found = decode(f"# T\n\n## Q?\n\nA{char}b\n".encode(), "n.md")
+        if char in "\t\n\r":
+            assert not found.diagnostics, code
+            continue
+        assert found.text is not None and char not in found.text and "Ab" in found.text, code
+        assert [(d.rule, d.line) for d in found.diagnostics] == [("control-character", 5)], code
+    plain = decode("# T\r\n\r\n## Q?\r\n\r\n© 2024 é\r\n".encode(), "n.md")
+    assert plain.text == "# T\n\n## Q?\n\n© 2024 é\n" and not plain.diagnostics
