@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,15 +121,34 @@ def inputs_digest(sources: str, lock: Path | None, lock_files: Sequence[str]) ->
     )
 
 
+_read: dict[str, tuple[tuple[int, int, int, int], list[object]]] = {}
+"""What :func:`_file` read in this process, by path: the file's identity and times when read, and
+its value — taken again while they are unchanged (a write changes the inode's ctime), so a build
+that digests its sources twice (before and after, to see a file change meanwhile) reads each once.
+Only files last changed :data:`_SETTLED_NS` before they were read are kept: file times have a
+coarse clock, so two writes within one of its ticks can leave the same times ("racy" files, which
+git's index also reads again)."""
+_SETTLED_NS = 2_000_000_000
+
+
 def _file(path: Path) -> list[object]:
     """A file as an input: its bytes' SHA-256 and its time in whole seconds (or why it is unreadable)."""
     try:
+        stat = os.stat(path)
+        seen = (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+        known = _read.get(str(path))
+        if known is not None and known[0] == seen:
+            return known[1]
         with path.open("rb") as handle:
             stat = os.fstat(handle.fileno())
             digest = hashlib.sha256(handle.read()).hexdigest()
     except OSError as exc:
         return [type(exc).__name__, exc.errno]
-    return [digest, int(stat.st_mtime)]
+    value: list[object] = [digest, int(stat.st_mtime)]
+    settled = max(stat.st_mtime_ns, stat.st_ctime_ns) < time.time_ns() - _SETTLED_NS
+    if settled and (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns) == seen:
+        _read[str(path)] = (seen, value)
+    return value
 
 
 def _digest(parts: object) -> str:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import REPO, SEEDS, run
@@ -296,3 +298,36 @@ def test_the_build_after_one_that_wrote_the_lock_says_what_a_full_build_says(
     assert again[0] == full[0] == 0 and again[2] == full[2]
     assert again[1] == "".join(line + UNCHANGED + "\n" for line in full[1].splitlines())
     assert (project / "ankigen.lock").read_text("utf-8") == lock
+
+
+def test_a_settled_file_is_read_once_a_racy_or_rewritten_one_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``rebuild._file`` takes a file's digest again while its identity and times are unchanged,
+    for files last changed over two seconds before; a rewrite (same size, same mtime) is seen."""
+    from ankigen import rebuild
+
+    opened: list[str] = []
+    real_open = Path.open
+
+    def counting_open(self: Path, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        if mode == "rb":  # a read (writing the files opens them too)
+            opened.append(self.name)
+        return real_open(self, mode, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", counting_open)
+    settled, racy = tmp_path / "settled.md", tmp_path / "racy.md"
+    settled.write_text("aaa")
+    racy.write_text("aaa")
+    os.utime(settled, (1_700_000_000, 1_700_000_000))
+    monkeypatch.setattr(rebuild, "_SETTLED_NS", -(10**18))  # the ctime of a file written now counts as old
+    first = rebuild._file(settled)
+    assert rebuild._file(settled) == first and opened == ["settled.md"]
+    time.sleep(0.05)  # past the file clock's tick (at most 10 ms), which the guard stands for
+    settled.write_text("bbb")  # same size; the time set back: only the ctime tells
+    os.utime(settled, (1_700_000_000, 1_700_000_000))
+    assert rebuild._file(settled) != first and opened == ["settled.md"] * 2
+    monkeypatch.setattr(rebuild, "_SETTLED_NS", 2_000_000_000)
+    rebuild._file(racy)
+    rebuild._file(racy)
+    assert opened.count("racy.md") == 2
