@@ -319,3 +319,33 @@ def test_the_work_count_sees_a_quadratic_search(monkeypatch: pytest.MonkeyPatch)
 
     small = _work(quadratic, "\\(" * 2000, monkeypatch)
     assert _work(quadratic, "\\(" * 4000, monkeypatch) > 3 * small
+
+
+SCAN_PIECES = [
+    "```",
+    "~~~",
+    "`",
+    "~",
+    "    ",
+    "\t",
+    "\n",
+    "\n\n",
+    "- ",
+    "1. ",
+    "x",
+    "$",
+    "$$",
+    "\\(",
+    "a*b",
+    " ",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(SCAN_PIECES), max_size=40).map("".join))
+def test_text_without_code_marks_scans_as_with_the_line_by_line_pass(text: str) -> None:
+    quick = scan_markdown(text)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(scan, "_CODE_MARKS", ("",))  # every text takes the line-by-line pass
+        full = scan_markdown(text)
+    assert (quick.spans, quick.open_fence) == (full.spans, full.open_fence)

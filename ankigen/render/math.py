@@ -36,7 +36,9 @@ _DETAILS = re.compile(r"<details(?![^>]*\bmarkdown=)(?=[\s>])", re.IGNORECASE)
 
 def _prose(text: str) -> str:
     """Keep arithmetic ``*`` literal; let Markdown work inside ``<details>`` (as GitHub does)."""
-    return _DETAILS.sub('<details markdown="1"', ARITHMETIC_STAR.sub(r"\\*", text))
+    if "*" in text:  # each pattern needs its first character: most prose has neither
+        text = ARITHMETIC_STAR.sub(r"\\*", text)
+    return _DETAILS.sub('<details markdown="1"', text) if "<" in text else text
 
 
 @dataclass
