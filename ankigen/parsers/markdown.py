@@ -57,7 +57,7 @@ class _Draft:
     prose: bool = False  # answered by prose-sentence headings that follow it
 
 
-_HEADING_LINE = re.compile(r"^#{1,6}[ \t]", re.MULTILINE)
+_HEADING_LINE = re.compile(r"\n#{1,6}[ \t]")  # searched after a newline: the engine skips to each
 _TASK_ITEM = re.compile(r"^\s*[-*+]\s+\[[ xX]\]\s")
 
 
@@ -420,7 +420,7 @@ class _Parser:
 
 def count_headings(text: str) -> int:
     """How many lines of ``text`` are ``#`` headings (format detection)."""
-    return len(_HEADING_LINE.findall(text))
+    return len(_HEADING_LINE.findall("\n" + text))
 
 
 def parse(text: str, path: str) -> ParseResult:
