@@ -12,6 +12,9 @@ patches, applied on import, make that path build Pygments objects once instead o
 its lexer lookup is :func:`lexer_by_name` (the same cache the fences use; lexers hold no per-call
 state), and its block formatter computes each style's class tables only once (re-deriving the style
 sheet was a quarter of the render time on code-heavy notes). Output is unchanged.
+
+Every lexer :func:`lexer_by_name` makes gets the loop of :mod:`ankigen.render.lexing`, which tries at
+each position only the rules that can start there (the same tokens, lexed in about half the time).
 """
 
 from __future__ import annotations
