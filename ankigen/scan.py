@@ -117,6 +117,9 @@ def scan_plain(text: str) -> Scan:
 def scan_markdown(text: str) -> Scan:
     """Code blocks of Markdown ``text`` and the inline spans in the prose between them."""
     scan = Scan()
+    if not any(mark in text for mark in _CODE_MARKS):  # no fence, no indented line: all prose
+        _prose(text, 0, len(text), scan)
+        return scan
     lines = text.split("\n")
     starts = [0]
     for line in lines[:-1]:
@@ -145,6 +148,8 @@ def code_line_mask(lines: list[str]) -> list[bool]:
 _FENCE = re.compile(r"[ \t]*(`{3,}(?!.*`)|~{3,})")
 _LIST_ITEM = re.compile(r"[ \t]*(?:[*+-]|\d+[.)])[ \t]+")
 _INDENT = ("    ", "\t")
+_CODE_MARKS = ("```", "~~~", "\n    ", "\n\t")
+"""Text without any of these holds no code block (an indented one cannot start on the first line)."""
 
 
 def code_blocks(lines: list[str]) -> tuple[list[tuple[int, int, str]], str | None]:

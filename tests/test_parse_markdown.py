@@ -10,7 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ankigen.model import Card, ParseResult
-from ankigen.parsers.markdown import parse
+from ankigen.parsers.markdown import _Parser, parse
+from ankigen.parsers.md_text import NA_ANSWER, PLACEHOLDER
 from ankigen.sources import read_source
 
 
@@ -841,3 +842,52 @@ def test_back_keeps_the_fences_at_its_start_and_end() -> None:
 def test_heading_that_is_only_a_marker_keeps_it_as_the_front() -> None:
     result = parse("# **Q:** \nQ: \n\n#\nbody\n", "n.md")
     assert [(c.front, c.back) for c in result.cards] == [("**Q:**", "Q: \n\n#\nbody")]
+
+
+def _placeholder_of_every_line(parser: _Parser, start: int, end: int) -> object:
+    """``_Parser._placeholder`` as it was: the words of every content line, then the patterns."""
+    words = " ".join(parser.lines[i].strip() for i in range(start, end) if parser._content(i))
+    words = words.strip(" *_>`")
+    if not words:
+        return "empty-answer"
+    if NA_ANSWER.match(words):
+        return "na-answer"
+    return "empty-answer" if PLACEHOLDER.match(words) else None
+
+
+BODY_PIECES = [
+    "TODO",
+    "to be",
+    "added.",
+    "work in progress!",
+    "-",
+    "---",
+    "...",
+    "?",
+    "!",
+    "**",
+    "`",
+    "> ",
+    "n/a",
+]
+BODY_PIECES += [
+    "[Back to top](#top)",
+    "[TOC]",
+    "x" * 18,
+    "answer",
+    " ",
+    "\n",
+    "\n\n",
+    "…",
+    "9",
+    "ſ",
+    "K",
+    "İ",
+]
+
+
+@given(st.lists(st.sampled_from(BODY_PIECES), max_size=30).map("".join))
+def test_a_placeholder_is_judged_on_the_first_lines_as_on_every_line(body: str) -> None:
+    parser = _Parser(f"# Q?\n{body}\n", "notes.md")
+    rule = parser._placeholder(1, len(parser.lines))
+    assert (rule.id if rule else None) == _placeholder_of_every_line(parser, 1, len(parser.lines))

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from answer_key import expected_fronts, truth_scores
 from conftest import CORPUS, REPO
+from hypothesis import given
+from hypothesis import strategies as st
 
+from ankigen.cloze import makes_cards
 from ankigen.model import ParseResult
+from ankigen.parsers import markdown, numbered
+from ankigen.parsers import qa as qa_parser
 from ankigen.parsers.qa import parse
 from ankigen.sources import detect_format
 
@@ -429,3 +436,42 @@ def test_questions_written_as_headings_or_list_items() -> None:
     )
     assert detect_format(bullets) == "qa"
     assert pairs(qa(bullets)) == [("What is X?", "X is x."), ("What is Y?", "Y is y."), ("What is Z?", "Z.")]
+
+
+MARKER_PIECES = [
+    "Q:",
+    "A:",
+    "Q1.",
+    "A-2)",
+    "B) ",
+    "**Q:**",
+    "Question 3:",
+    "Answer:",
+    "> ",
+    "- ",
+    "# ",
+    "1. ",
+    "x",
+]
+MARKER_PIECES += ["\n", " ", "\t", "{{c1::x}}", "**"]
+
+
+@given(st.lists(st.sampled_from(MARKER_PIECES), max_size=40).map("".join))
+def test_the_line_patterns_count_what_line_start_patterns_count(text: str) -> None:
+    def at_line_starts(pattern: re.Pattern[str]) -> int:
+        return len(re.compile("^" + pattern.pattern.removeprefix(r"\n"), re.MULTILINE).findall(text))
+
+    questions = at_line_starts(qa_parser._QUESTION_LINE)
+    answers = max(0, at_line_starts(qa_parser._ANSWER_LINE) - at_line_starts(qa_parser._OPTION_LINE))
+    if "{{c" in text:
+        lines = text.split("\n")
+        starts = re.compile("^" + qa_parser._QUESTION_LINE.pattern.removeprefix(r"\n"))
+        answers += sum(1 for line in lines if (m := starts.match(line)) and makes_cards(line[m.end() :]))
+    if questions:
+        answers += at_line_starts(qa_parser._ANSWER_WORD_LINE)
+    assert qa_parser.count_markers(text) == (questions, answers)
+    assert markdown.count_headings(text) == at_line_starts(markdown._HEADING_LINE)
+    quick = numbered.count_questions(text)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(numbered, "_ITEM_START", re.compile(""))  # every text takes the line-by-line pass
+        assert quick == numbered.count_questions(text)

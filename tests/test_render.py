@@ -380,6 +380,19 @@ def test_plain_sentence_shortcut_gives_what_markdown_gives(text: str) -> None:
     assert renderer.render(card, Path(".")).back_html == renderer.convert(text, state)
 
 
+@given(st.lists(st.from_regex(_PLAIN_SENTENCE, fullmatch=True), min_size=1, max_size=6), st.data())
+@settings(max_examples=300, deadline=None)
+def test_plain_paragraphs_shortcut_gives_what_markdown_gives(lines: list[str], data: st.DataObject) -> None:
+    breaks = data.draw(
+        st.lists(st.sampled_from(["\n", "\n\n"]), min_size=len(lines) - 1, max_size=len(lines) - 1)
+    )
+    text = lines[0] + "".join(brk + line for brk, line in zip(breaks, lines[1:], strict=True))
+    renderer = Renderer()
+    card = Card(front="q", back=text, line=1, source="a.md")
+    state = _CardState(card, Path("."), [(text, 1)])
+    assert renderer.render(card, Path(".")).back_html == renderer.convert(text, state)
+
+
 def test_plain_sentence_shortcut_takes_questions() -> None:
     assert _PLAIN_SENTENCE.fullmatch('What is a "feature"? (see chapter 2: CNNs)')
     for markdown_text in ("1. list", "- item", "a *b*", "a  ", "# h", "a\nb", "x_1", "[a](b)"):

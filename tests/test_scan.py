@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from ankigen import lint, scan
 from ankigen.model import Card
+from ankigen.render import math
 from ankigen.render.math import MathStash, protect_markdown, split_plain_math
 from ankigen.scan import Kind, Scan, Span, Unclosed, scan_markdown, scan_plain
 
@@ -134,6 +135,53 @@ def test_the_renderer_stashes_exactly_the_scanned_math(text: str) -> None:
     stash = MathStash()
     split_plain_math(text, stash)
     assert _stashed(stash.items) == _math_bodies(text, scan_plain(text))
+
+
+def _restored_tag_by_tag(stash: MathStash, text: str) -> str:
+    """``MathStash.restore`` as it was: each tag and each piece of text between tags on its own."""
+    if not stash.items and "\\" not in text:
+        return text
+    out, pos = [], 0
+    for tag in math._TAG.finditer(text):
+        out.append(stash._restore_text(text[pos : tag.start()]))
+        out.append(math._TOKEN_RE.sub(lambda m: stash._item(m).replace('"', "&quot;"), tag.group(0)))
+        pos = tag.end()
+    out.append(stash._restore_text(text[pos:]))
+    return "".join(out)
+
+
+RESTORE_PIECES = [
+    "<p>",
+    "</p>",
+    '<a title="',
+    '">',
+    '"',
+    ">",
+    "<",
+    "x",
+    " ",
+    "\\",
+    "\\href",
+    "\\styles",
+    "MJX",
+    "qX",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(RESTORE_PIECES + ["OURS0", "OURS1", "OTHER"]), max_size=40))
+def test_restoring_in_one_pass_gives_what_restoring_tag_by_tag_gave(pieces: list[str]) -> None:
+    stash = MathStash()
+    stash.add('a"b', display=False)
+    stash.keep("<b>code</b>")
+    tokens = {
+        "OURS0": f"MJX{stash.marker}q0qX",
+        "OURS1": f"MJX{stash.marker}q1qX",
+        "OTHER": "MJX0123456789abcdefq0qX",
+    }
+    text = "".join(tokens.get(piece, piece) for piece in pieces)
+    assert stash.restore(text) == _restored_tag_by_tag(stash, text)
+    assert MathStash().restore(text) == _restored_tag_by_tag(MathStash(), text)
 
 
 @settings(max_examples=300, deadline=None)
@@ -271,3 +319,33 @@ def test_the_work_count_sees_a_quadratic_search(monkeypatch: pytest.MonkeyPatch)
 
     small = _work(quadratic, "\\(" * 2000, monkeypatch)
     assert _work(quadratic, "\\(" * 4000, monkeypatch) > 3 * small
+
+
+SCAN_PIECES = [
+    "```",
+    "~~~",
+    "`",
+    "~",
+    "    ",
+    "\t",
+    "\n",
+    "\n\n",
+    "- ",
+    "1. ",
+    "x",
+    "$",
+    "$$",
+    "\\(",
+    "a*b",
+    " ",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(SCAN_PIECES), max_size=40).map("".join))
+def test_text_without_code_marks_scans_as_with_the_line_by_line_pass(text: str) -> None:
+    quick = scan_markdown(text)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(scan, "_CODE_MARKS", ("",))  # every text takes the line-by-line pass
+        full = scan_markdown(text)
+    assert (quick.spans, quick.open_fence) == (full.spans, full.open_fence)

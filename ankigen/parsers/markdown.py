@@ -23,6 +23,10 @@ _QUESTION_DOC_MIN = 5  # "a document of questions": at least this many question 
 _QUESTION_DOC_SHARE = 0.8  # … and this share of the cards from the first question to the last
 _CLOSING_TAGS = re.compile(r"(?:</[A-Za-z][A-Za-z0-9]*\s*>\s*)+")
 _IMAGE_OR_BADGE = re.compile(r"^(?:\[?!\[[^\]]*\]\([^)]*\)\]?(?:\([^)]*\))?\s*)+$")
+_PLACEHOLDER_LONGEST = 17
+"""The longest text :data:`~ankigen.parsers.md_text.PLACEHOLDER` matches (``work in progress.``) but for
+its runs of ``-``, ``.``, ``?`` (ending in ``.`` or ``!``)."""
+_NOT_A_RUN = re.compile(r"[^-.?!]")
 
 
 @dataclass
@@ -53,7 +57,7 @@ class _Draft:
     prose: bool = False  # answered by prose-sentence headings that follow it
 
 
-_HEADING_LINE = re.compile(r"^#{1,6}[ \t]", re.MULTILINE)
+_HEADING_LINE = re.compile(r"\n#{1,6}[ \t]")  # searched after a newline: the engine skips to each
 _TASK_ITEM = re.compile(r"^\s*[-*+]\s+\[[ xX]\]\s")
 
 
@@ -99,9 +103,17 @@ class _Parser:
         return not (mt.is_toc_line(line) or mt.is_nav_line(line))
 
     def _placeholder(self, start: int, end: int) -> rules.Rule | None:
-        """The rule when the body is only a placeholder like ``TODO`` or ``NA``."""
-        words = " ".join(self.lines[i].strip() for i in range(start, end) if self._content(i))
-        words = words.strip(" *_>`")
+        """The rule when the body is only a placeholder like ``TODO`` or ``NA``.
+
+        The lines are read until their words are too long to be one (most bodies: the first line)."""
+        parts = []
+        for i in range(start, end):
+            if self._content(i):
+                parts.append(self.lines[i].strip())
+                head = " ".join(parts).strip(" *_>`")  # what the words start with, whatever follows
+                if len(head) > _PLACEHOLDER_LONGEST and _NOT_A_RUN.search(head):
+                    return None
+        words = " ".join(parts).strip(" *_>`")
         if not words:
             return rules.EMPTY_ANSWER
         if mt.NA_ANSWER.match(words):
@@ -408,7 +420,7 @@ class _Parser:
 
 def count_headings(text: str) -> int:
     """How many lines of ``text`` are ``#`` headings (format detection)."""
-    return len(_HEADING_LINE.findall(text))
+    return len(_HEADING_LINE.findall("\n" + text))
 
 
 def parse(text: str, path: str) -> ParseResult:

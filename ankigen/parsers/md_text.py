@@ -156,10 +156,12 @@ def starts_with_symbol(text: str) -> bool:
     return bool(text) and not text[0].isascii() and _is_symbol(text[0])
 
 
+@functools.lru_cache(maxsize=4096)
 def is_question(text: str) -> bool:
     """A heading is a question when it ends with ``?`` or opens with an interrogative/instruction word.
 
-    Shape first: a short heading ending in a colon is a label, not a question.
+    Shape first: a short heading ending in a colon is a label, not a question. (The parser asks about
+    each heading several times: the answers are kept.)
     """
     if _Q_PREFIX.match(text):
         return True  # "Q. …", "Q3: …" mark questions explicitly

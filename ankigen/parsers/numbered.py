@@ -41,6 +41,8 @@ from ankigen.parsers.common import (
 
 _TAB = 4
 _ITEM = re.compile(r"^([ \t]*)(\*\*|__)?(\d{1,9})[.)](?=[ \t]|\*\*|__)[ \t]*(.*?)\s*$")
+_ITEM_START = re.compile(r"\n[ \t]*(?:\*\*|__)?\d")
+"""How an :data:`_ITEM` line starts, after the newline before it (the engine skips from one to the next)."""
 _LABEL = re.compile(r"^(?:\*\*|__)?([^\W\d_][\w-]{0,9}?)\s*(?:\d{1,4})?\s*[:：)](?:\*\*|__)?(?:[ \t]+|$)")
 _KNOWN_LABELS = frozenset(["a", "ans", "answer"])  # ties only: any word opening 3+ answers is one too
 _LINK_ONLY = re.compile(r"^\[(?:[^\[\]]|\[[^\[\]]*\])*\]\([^()]*\)$")
@@ -403,6 +405,8 @@ def _key(question: str) -> str:
 
 def count_questions(text: str) -> int:
     """How many top-level numbered items of ``text`` are shaped like questions (detection)."""
+    if not _ITEM_START.search("\n" + text):  # no line opens with a number: no item
+        return 0
     lines = text.split("\n")
     fenced = _inside(_fences(lines), len(lines))
     count = 0

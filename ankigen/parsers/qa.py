@@ -47,20 +47,18 @@ Kind = Literal["Q", "A"]
 # for format detection): Q: Q. Q) Q001: Q-001. **Q:** Question 3: (also quoted with >).
 _WORD_MARKERS = (("Question", "Q"), ("Answer", "A"), ("QUESTION", "Q"), ("ANSWER", "A"), ("Ans", "A"))
 _NUMBER = rf"\d{{1,{_MAX_MARKER_DIGITS}}}"
-_LINE_START = r"^[ \t]*(?:>[ \t]*)*"
+_LINE_START = r"\n[ \t]*(?:>[ \t]*)*"  # searched in the text after a newline: the engine skips to each
 _QUESTION_LINE = re.compile(
     rf"{_LINE_START}(?:[-*+][ \t]+)?(?:\*\*|__)?"
     rf"(?:Q(?:-?{_NUMBER})?[:.)]|(?:{'|'.join(w for w, k in _WORD_MARKERS if k == 'Q')})(?: ?{_NUMBER})?:)",
-    re.MULTILINE,
 )
-_ANSWER_LINE = re.compile(rf"{_LINE_START}(?:[-*+][ \t]+)?(?:\*\*|__)?A(?:-?{_NUMBER})?[:.)]", re.MULTILINE)
+_ANSWER_LINE = re.compile(rf"{_LINE_START}(?:[-*+][ \t]+)?(?:\*\*|__)?A(?:-?{_NUMBER})?[:.)]")
 # "Answer:" lines mark answers only beside question markers: under "### Q1: …" headings they are labels.
 _ANSWER_WORD_LINE = re.compile(
     rf"{_LINE_START}(?:\*\*|__)?(?:{'|'.join(w for w, k in _WORD_MARKERS if k == 'A')})(?: ?{_NUMBER})?:",
-    re.MULTILINE,
 )
 # The second option of a multiple-choice list ("B) softmax"): its "A)" lines are options, not answers.
-_OPTION_LINE = re.compile(r"^[ \t]*(?:[-*+][ \t]+)?\(?B[.)][ \t]", re.MULTILINE)
+_OPTION_LINE = re.compile(r"\n[ \t]*(?:[-*+][ \t]+)?\(?B[.)][ \t]")
 
 
 @dataclass
@@ -647,6 +645,7 @@ def count_markers(text: str) -> tuple[int, int]:
     """``(questions, answers)``: how many lines of ``text`` open with a question or an answer marker
     (format detection). ``A)`` lines of a list with ``B)`` options are choices, not answers; a
     question line with a cloze is an answer too."""
+    text = "\n" + text  # each line after a newline, as the patterns read it
     questions = len(_QUESTION_LINE.findall(text))
     answers = max(0, len(_ANSWER_LINE.findall(text)) - len(_OPTION_LINE.findall(text)))
     if "{{c" in text:  # a question line of clozes needs no answer: it counts as answered

@@ -28,8 +28,9 @@ from ankigen.render.skips import SkipIdleExtension
 from ankigen.render.tables import convert_tab_tables, wrap_tables
 
 _PLAIN_SENTENCE = re.compile(r"[^\W\d_](?:[^\W_]|[ ,.?'\"():;/=%+-])*(?<! )")
-"""One line of words and plain punctuation, no Markdown syntax: its HTML is ``<p>text</p>``.
-Tried only on a short line: the regex engine keeps state per character it backtracks over."""
+"""One line of words and plain punctuation, no Markdown syntax: paragraphs of such lines (one blank
+line apart) are ``<p>lines</p>`` each. Tried only on short text: the regex engine keeps state per
+character it backtracks over."""
 _PLAIN_SENTENCE_MAX = 2000
 
 
@@ -156,8 +157,13 @@ class Renderer:
         return found.name
 
     def _markdown_html(self, text: str, state: _CardState) -> str:
-        if len(text) <= _PLAIN_SENTENCE_MAX and _PLAIN_SENTENCE.fullmatch(text) and "==" not in text:
-            return f"<p>{text}</p>"  # what convert() makes of it; most questions are like this
+        if len(text) <= _PLAIN_SENTENCE_MAX and "==" not in text:
+            paragraphs = text.split("\n\n")
+            if all(
+                _PLAIN_SENTENCE.fullmatch(line) for paragraph in paragraphs for line in paragraph.split("\n")
+            ):
+                # what convert() makes of it; most questions, and many answers, are like this
+                return "\n".join(f"<p>{paragraph}</p>" for paragraph in paragraphs)
         return self.convert(text, state)
 
     def convert(self, text: str, state: _CardState) -> str:

@@ -12,6 +12,9 @@ patches, applied on import, make that path build Pygments objects once instead o
 its lexer lookup is :func:`lexer_by_name` (the same cache the fences use; lexers hold no per-call
 state), and its block formatter computes each style's class tables only once (re-deriving the style
 sheet was a quarter of the render time on code-heavy notes). Output is unchanged.
+
+Every lexer :func:`lexer_by_name` makes gets the loop of :mod:`ankigen.render.lexing`, which tries at
+each position only the rules that can start there (the same tokens, lexed in about half the time).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from ankigen.render.cloze import keep_clozes
+from ankigen.render.lexing import speed_up
 
 _FORMATTER = HtmlFormatter(cssclass="highlight", wrapcode=True)
 _OPEN, _CLOSE = '<div class="highlight">', "</div>"  # how the formatter wraps every block
@@ -35,8 +39,9 @@ _OPEN, _CLOSE = '<div class="highlight">', "</div>"  # how the formatter wraps e
 
 @functools.lru_cache(maxsize=256)
 def lexer_by_name(name: str, **options: Any) -> Lexer:
-    """Pygments' lexer for ``name`` (raises ``ClassNotFound``), made once per name and options."""
-    return get_lexer_by_name(name, **options)
+    """Pygments' lexer for ``name`` (raises ``ClassNotFound``), made once per name and options, with
+    the quicker loop of :mod:`ankigen.render.lexing`."""
+    return speed_up(get_lexer_by_name(name, **options))
 
 
 def _lexer(language: str) -> Lexer:

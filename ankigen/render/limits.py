@@ -20,6 +20,9 @@ MAX_INDENT = 100
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 _INDENT = re.compile(r"^[ \t>]*", re.MULTILINE)
+_DEEP_PREFIX = re.compile(rf"^[ \t>]{{{MAX_INDENT // 4 + 1}}}", re.MULTILINE)
+"""A line starting with more indentation characters than :data:`MAX_INDENT` columns need, a tab (the
+widest) counting four: a field with none cannot be too deep."""
 _BRACKETS = re.compile(r"[\[\]]")
 _PARENS = re.compile(r"[()]")
 
@@ -62,8 +65,9 @@ def too_complex(text: str) -> str | None:
     """Why Markdown ``text`` is shown as escaped text instead of converted, or None if it is fine."""
     if len(text) > MAX_FIELD_CHARS:
         return f"it is longer than {MAX_FIELD_CHARS:,} characters"
-    if deepest_indent(text) > MAX_INDENT:
+    if _DEEP_PREFIX.search(text) and deepest_indent(text) > MAX_INDENT:
         return f"it is indented or quoted more than {MAX_INDENT} columns deep"
-    if unclosed_scan(text) > MAX_UNCLOSED_SCAN:
+    openers = text.count("[") + text.count("](") + text.count("<")  # each scans at most the whole text
+    if openers * len(text) > MAX_UNCLOSED_SCAN and unclosed_scan(text) > MAX_UNCLOSED_SCAN:
         return "it has too many `[` or `<` that never close"
     return None

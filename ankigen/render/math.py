@@ -28,13 +28,17 @@ _ACTIVE_TEX = re.compile(r"\\(href|style|class|cssId|data|require)(?![a-zA-Z])")
 """MathJax's ``html`` and ``require`` commands: a link (``javascript:``), CSS (``url()``), loading code."""
 _TAG = re.compile(r'<[^>"]*(?:"[^"]*"[^>"]*)*>')
 """A tag of sanitised HTML, whose attribute values are always in double quotes."""
+_TAG_OR_TOKEN = re.compile(f"{_TAG.pattern}|{_TOKEN_RE.pattern}")
+"""A tag or a token outside one, in one pass (the tag pattern has no groups: a token's are 1 and 2)."""
 
 _DETAILS = re.compile(r"<details(?![^>]*\bmarkdown=)(?=[\s>])", re.IGNORECASE)
 
 
 def _prose(text: str) -> str:
     """Keep arithmetic ``*`` literal; let Markdown work inside ``<details>`` (as GitHub does)."""
-    return _DETAILS.sub('<details markdown="1"', ARITHMETIC_STAR.sub(r"\\*", text))
+    if "*" in text:  # each pattern needs its first character: most prose has neither
+        text = ARITHMETIC_STAR.sub(r"\\*", text)
+    return _DETAILS.sub('<details markdown="1"', text) if "<" in text else text
 
 
 @dataclass
@@ -67,6 +71,8 @@ class MathStash:
         across an attribute's quotes ends up) with its ``"`` escaped, so it stays in its attribute."""
         if not self.items and "\\" not in text:
             return text
+        if "\\" not in text or not _ACTIVE_TEX.search(text):  # no command to break up in the prose
+            return _TAG_OR_TOKEN.sub(self._tag_or_token, text) if "MJX" in text else text
         out: list[str] = []
         pos = 0
         for tag in _TAG.finditer(text):
@@ -75,6 +81,13 @@ class MathStash:
             pos = tag.end()
         out.append(self._restore_text(text[pos:]))
         return "".join(out)
+
+    def _tag_or_token(self, m: re.Match[str]) -> str:
+        """A tag with its tokens restored (their ``"`` escaped), or a token's HTML."""
+        if m.group(1) is not None:
+            return self._item(m)
+        tag = m.group(0)
+        return _TOKEN_RE.sub(lambda t: self._item(t).replace('"', "&quot;"), tag) if "MJX" in tag else tag
 
     def _restore_text(self, text: str) -> str:
         """Tokens in text → math. A linking or loading MathJax command in the prose around gets a
