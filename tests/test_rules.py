@@ -34,15 +34,18 @@ def _name(func: ast.expr) -> str | None:
 def made_outside_the_table(tree: ast.Module) -> list[int]:
     """Lines that make a diagnostic or a rule without the table.
 
-    Allowed: ``Diagnostic(**fields)``, which reads back a cached diagnostic. Not allowed: a
-    ``Diagnostic(...)`` given its fields, a ``Rule(...)``, or ``replace(..., rule=...)``.
+    Allowed: ``Diagnostic(**fields)`` or ``Diagnostic(*fields)``, which read back a cached
+    diagnostic. Not allowed: a ``Diagnostic(...)`` given its fields, a ``Rule(...)``, or
+    ``replace(..., rule=...)``.
     """
     found = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
         name = _name(node.func)
-        unpacked = not node.args and all(k.arg is None for k in node.keywords)
+        unpacked = (
+            not node.args and node.keywords and all(k.arg is None for k in node.keywords)
+        ) or (len(node.args) == 1 and isinstance(node.args[0], ast.Starred) and not node.keywords)
         if (
             (name == "Diagnostic" and not unpacked)
             or name == "Rule"
@@ -56,11 +59,12 @@ def test_the_scan_finds_a_diagnostic_made_without_the_table() -> None:
     code = (
         "from ankigen.model import Diagnostic\n"
         "ok = Diagnostic(**cached)\n"
+        "also_ok = Diagnostic(*cached)\n"
         "bad = Diagnostic(path, 1, 'warning', 'not-listed', 'message')\n"
         "also_bad = dataclasses.replace(diagnostic, rule='renamed')\n"
         "rule = rules.Rule('made-here', 'warning', 'help')\n"
     )
-    assert made_outside_the_table(ast.parse(code)) == [3, 4, 5]
+    assert made_outside_the_table(ast.parse(code)) == [4, 5, 6]
 
 
 def test_every_diagnostic_is_made_from_the_table() -> None:
