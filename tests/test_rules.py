@@ -43,9 +43,9 @@ def made_outside_the_table(tree: ast.Module) -> list[int]:
         if not isinstance(node, ast.Call):
             continue
         name = _name(node.func)
-        unpacked = (
-            not node.args and node.keywords and all(k.arg is None for k in node.keywords)
-        ) or (len(node.args) == 1 and isinstance(node.args[0], ast.Starred) and not node.keywords)
+        unpacked = (not node.args and node.keywords and all(k.arg is None for k in node.keywords)) or (
+            len(node.args) == 1 and isinstance(node.args[0], ast.Starred) and not node.keywords
+        )
         if (
             (name == "Diagnostic" and not unpacked)
             or name == "Rule"
