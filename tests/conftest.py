@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import sys
+import textwrap
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -140,3 +142,14 @@ def least_cpu(run: Callable[[], object], runs: int = 3) -> float:
         run()
         best = min(best, time.process_time() - start)
     return best
+
+
+def function_ast(source: str) -> str:
+    """The AST of a function's source, docstring left out: for tests that pin a library's private
+    code that ankigen replaces to the version it was copied from."""
+    tree = ast.parse(textwrap.dedent(source))
+    body = tree.body[0]
+    assert isinstance(body, ast.FunctionDef)
+    if body.body and isinstance(body.body[0], ast.Expr) and isinstance(body.body[0].value, ast.Constant):
+        body.body = body.body[1:]
+    return ast.dump(tree)

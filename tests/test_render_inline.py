@@ -10,13 +10,11 @@ version's method is not the one it was written against.
 
 from __future__ import annotations
 
-import ast
 import inspect
-import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS
+from conftest import CORPUS, function_ast
 from hypothesis import given
 from hypothesis import strategies as st
 from markdown.treeprocessors import InlineProcessor
@@ -66,19 +64,10 @@ def __handleInline(self, data: str, patternIndex: int = 0) -> str:
 loop ``TriggeredInlineProcessor`` replaces."""
 
 
-def _code(source: str) -> str:
-    """The AST of a function's source, docstring left out."""
-    tree = ast.parse(textwrap.dedent(source))
-    body = tree.body[0]
-    assert isinstance(body, ast.FunctionDef)
-    if body.body and isinstance(body.body[0], ast.Expr) and isinstance(body.body[0].value, ast.Constant):
-        body.body = body.body[1:]
-    return ast.dump(tree)
-
-
 def test_the_private_method_replaced_is_still_python_markdowns() -> None:
     assert SELECTING._md.treeprocessors["inline"].__class__.__name__ == "TriggeredInlineProcessor"
-    assert _code(inspect.getsource(InlineProcessor._InlineProcessor__handleInline)) == _code(HANDLE_INLINE)
+    installed = inspect.getsource(InlineProcessor._InlineProcessor__handleInline)
+    assert function_ast(installed) == function_ast(HANDLE_INLINE)
     apply = inspect.signature(InlineProcessor._InlineProcessor__applyPattern)
     assert list(apply.parameters) == ["self", "pattern", "data", "patternIndex", "startIndex"]
 

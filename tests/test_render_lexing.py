@@ -6,14 +6,12 @@ loop copies that method: a test fails when the installed version's method is not
 
 from __future__ import annotations
 
-import ast
 import functools
 import inspect
 import re
-import textwrap
 
 import pytest
-from conftest import CORPUS
+from conftest import CORPUS, function_ast
 from hypothesis import given
 from hypothesis import strategies as st
 from pygments.lexer import Lexer, RegexLexer
@@ -77,18 +75,9 @@ def get_tokens_unprocessed(self, text, stack=("root",)):
 """Pygments' ``RegexLexer.get_tokens_unprocessed`` (as of 2.21) without its docstring and comments."""
 
 
-def _code(source: str) -> str:
-    """The AST of a function's source, docstring left out."""
-    tree = ast.parse(textwrap.dedent(source))
-    body = tree.body[0]
-    assert isinstance(body, ast.FunctionDef)
-    if body.body and isinstance(body.body[0], ast.Expr) and isinstance(body.body[0].value, ast.Constant):
-        body.body = body.body[1:]
-    return ast.dump(tree)
-
-
 def test_the_loop_copied_is_still_pygments() -> None:
-    assert _code(inspect.getsource(RegexLexer.get_tokens_unprocessed)) == _code(GET_TOKENS_UNPROCESSED)
+    installed = inspect.getsource(RegexLexer.get_tokens_unprocessed)
+    assert function_ast(installed) == function_ast(GET_TOKENS_UNPROCESSED)
 
 
 def test_the_renderers_lexers_use_the_loop() -> None:
