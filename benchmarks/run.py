@@ -354,9 +354,13 @@ def machine() -> str:
         if Path("/proc/cpuinfo").exists()
         else platform.processor() or "?"
     )
-    found = subprocess.run(
-        [sys.executable, "-c", "import ankigen; print(ankigen.__file__)"], capture_output=True, text=True
-    ).stdout.strip()
+    with tempfile.TemporaryDirectory() as empty:  # as the builds run: in a folder of their own
+        found = subprocess.run(
+            [sys.executable, "-c", "import ankigen; print(ankigen.__file__)"],
+            capture_output=True,
+            text=True,
+            cwd=empty,
+        ).stdout.strip()
     where = Path(found).parent.parent if found else Path(".")
     commit = subprocess.run(
         ["git", "-C", str(where), "log", "-1", "--format=%h %cs"], capture_output=True, text=True
